@@ -1,0 +1,110 @@
+//! `mwsiem.toml`: the one configuration format of the CLI, the component and the Fluent Bit filter.
+//!
+//! Unknown keys are errors: a misspelled option in a security pipeline must not be ignored.
+
+use serde::Deserialize;
+
+/// The whole configuration. Every section and key is optional.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub output: OutputConfig,
+    pub limits: Limits,
+}
+
+/// What goes into each event besides the mapping.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct OutputConfig {
+    /// Copy the original record into OCSF `raw_data`.
+    pub raw_data: bool,
+}
+
+/// Bounds that keep hostile input from costing unbounded time, memory or stack.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Limits {
+    /// Records larger than this are rejected unparsed (`too_large`).
+    pub max_record_bytes: usize,
+    /// Nested arrays and objects deeper than this are rejected (`too_deep`).
+    pub max_depth: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_record_bytes: 16 * 1024 * 1024,
+            max_depth: 64,
+        }
+    }
+}
+
+/// The upper bound of `limits.max_depth`: deeper trees would risk the guest's stack.
+pub const MAX_DEPTH_CEILING: usize = 512;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("invalid configuration: {0}")]
+    Toml(String),
+    #[error("invalid configuration: {0}")]
+    Invalid(String),
+}
+
+impl Config {
+    /// Parses and checks a `mwsiem.toml` text.
+    pub fn from_toml(text: &str) -> Result<Self, ConfigError> {
+        let config: Config =
+            toml::from_str(text).map_err(|e| ConfigError::Toml(e.to_string().trim_end().to_owned()))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.limits.max_depth == 0 || self.limits.max_depth > MAX_DEPTH_CEILING {
+            return Err(ConfigError::Invalid(format!(
+                "limits.max_depth must be between 1 and {MAX_DEPTH_CEILING}, not {}",
+                self.limits.max_depth
+            )));
+        }
+        if self.limits.max_record_bytes == 0 {
+            return Err(ConfigError::Invalid(
+                "limits.max_record_bytes must be at least 1".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_text_is_the_default() {
+        assert_eq!(Config::from_toml("").unwrap(), Config::default());
+    }
+
+    #[test]
+    fn reads_every_key() {
+        let c = Config::from_toml("[output]\nraw_data = true\n[limits]\nmax_record_bytes = 1024\nmax_depth = 10\n")
+            .unwrap();
+        assert!(c.output.raw_data);
+        assert_eq!(
+            c.limits,
+            Limits {
+                max_record_bytes: 1024,
+                max_depth: 10
+            }
+        );
+    }
+
+    #[test]
+    fn rejects_unknown_keys_and_bad_values() {
+        let e = Config::from_toml("[output]\nraw = true\n").unwrap_err().to_string();
+        assert!(e.contains("unknown field `raw`"), "{e}");
+        assert!(Config::from_toml("[limits]\nmax_depth = 0\n").is_err());
+        assert!(Config::from_toml("[limits]\nmax_depth = 100000\n").is_err());
+        assert!(Config::from_toml("[limits]\nmax_depth = \"deep\"\n").is_err());
+        assert!(Config::from_toml("not toml at all").is_err());
+    }
+}

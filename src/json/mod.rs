@@ -1,0 +1,10 @@
+//! JSON in and out for the core: an exact, order-keeping tree ([`Value`]), a strict bounded-depth
+//! parser and a deterministic writer.
+
+mod parse;
+mod value;
+mod write;
+
+pub use parse::{ParseError, ParseErrorKind, parse};
+pub use value::{Map, Value};
+pub use write::{to_string, write_str, write_value};

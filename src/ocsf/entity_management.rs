@@ -1,0 +1,74 @@
+//! Entity Management (3004): CONFIG_CHANGE and AGENT_STUDIO_LOG.
+
+use super::table::{ENTITY_MANAGEMENT, STATUS_SUCCESS, STATUS_UNKNOWN};
+use super::{ClassEvent, outcome_of, user_actor};
+use crate::decode::{AgentStudioLogEvent, ConfigChangeEvent};
+use crate::json::{Map, Value};
+
+/// Entity Management's activity for a CRUD word (`DELETE`, `AGENT_STUDIO_LOG_METHOD_READ`).
+fn activity_of_crud(word: &str) -> u8 {
+    let w = word.to_ascii_uppercase();
+    let last = w.rsplit('_').next().unwrap_or(&w);
+    match last {
+        "CREATE" | "ADD" | "INSERT" => 1,
+        "READ" | "GET" | "LIST" | "VIEW" => 2,
+        "UPDATE" | "MODIFY" | "EDIT" | "WRITE" => 3,
+        "DELETE" | "REMOVE" => 4,
+        _ => 99,
+    }
+}
+
+pub(super) fn config_change(e: ConfigChangeEvent<'_>) -> ClassEvent<'_> {
+    // Before `operation_type` existed (2026), every CONFIG_CHANGE was an update.
+    let activity = e.operation_type.as_deref().map_or(3, activity_of_crud);
+    // The export records changes that were applied.
+    let mut c = ClassEvent::new(&ENTITY_MANAGEMENT, activity, STATUS_SUCCESS);
+    if activity == 99 {
+        c.activity_other = e.operation_type.clone();
+    }
+    c.fields.insert_opt("actor", user_actor(e.user_id));
+    let mut entity = Map::with_capacity(3);
+    entity.insert("name", Value::String(e.config_name));
+    entity.insert("type", Value::str("Configuration"));
+    entity.insert_opt("version", e.config_version.map(Value::String));
+    c.fields.insert("entity", Value::Object(entity));
+    c.leftover = e.extra;
+    c
+}
+
+pub(super) fn agent_studio_log(e: AgentStudioLogEvent<'_>) -> ClassEvent<'_> {
+    let activity = activity_of_crud(&e.method);
+    let status = e.result.as_deref().map_or(STATUS_UNKNOWN, outcome_of);
+    let mut c = ClassEvent::new(&ENTITY_MANAGEMENT, activity, status);
+    if activity == 99 {
+        c.activity_other = Some(e.method.clone());
+    }
+    if status == 99 {
+        c.status_other = e.result.clone();
+    }
+    c.status_detail = e.result;
+    c.fields.insert_opt("actor", user_actor(e.user_id));
+    let mut entity = Map::with_capacity(3);
+    match e.uivar_uuid {
+        Some(uid) => entity.insert("uid", Value::String(uid)),
+        // OCSF needs a name or uid; without the uuid the product area names the entity.
+        None => entity.insert("name", Value::str("Agent Studio")),
+    }
+    entity.insert_opt("type", e.log_type.map(Value::String));
+    c.fields.insert("entity", Value::Object(entity));
+    c.leftover = e.extra;
+    c
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn crud_words() {
+        assert_eq!(activity_of_crud("AGENT_STUDIO_LOG_METHOD_READ"), 2);
+        assert_eq!(activity_of_crud("DELETE"), 4);
+        assert_eq!(activity_of_crud("create"), 1);
+        assert_eq!(activity_of_crud("AGENT_STUDIO_LOG_METHOD_PUBLISH"), 99);
+    }
+}

@@ -1,0 +1,216 @@
+//! Normalization: one typed Moveworks event to one OCSF 1.8.0 event.
+//!
+//! One mapper per OCSF class (`api_activity`, `datastore_activity`, ...) turns a typed event body
+//! into a [`ClassEvent`]: the class, activity and outcome, the class's own fields, and what was
+//! left over. [`normalize`] adds what every event has (ids and captions from [`table`], time,
+//! severity, metadata) and puts the leftovers under `unmapped` with their original names and
+//! nesting (`unmapped.event_data.change_origin_type`).
+
+mod api_activity;
+mod authentication;
+mod base_event;
+mod datastore_activity;
+mod entity_management;
+pub mod table;
+mod user_access;
+
+use crate::decode::{EventBody, MoveworksEvent};
+use crate::json::{Map, Value};
+use std::borrow::Cow;
+use table::{ACTIVITY_OTHER, OcsfClass, severity_caption, severity_id_of_log_level, status_caption};
+
+/// OCSF schema version of every event.
+pub const OCSF_VERSION: &str = "1.8.0";
+/// `metadata.product`.
+pub const PRODUCT_NAME: &str = "Moveworks Audit Logs";
+pub const VENDOR_NAME: &str = "Moveworks";
+
+/// What a class mapper produced.
+pub(crate) struct ClassEvent<'a> {
+    pub class: &'static OcsfClass,
+    pub activity_id: u8,
+    /// The source's own word for the activity, used as `activity_name` when `activity_id` is 99.
+    pub activity_other: Option<Cow<'a, str>>,
+    pub status_id: u8,
+    /// The source's own word for the outcome, used as `status` when `status_id` is 99.
+    pub status_other: Option<Cow<'a, str>>,
+    pub status_code: Option<Cow<'a, str>>,
+    pub status_detail: Option<Cow<'a, str>>,
+    pub duration: Option<i64>,
+    /// Class-specific attributes, in output order.
+    pub fields: Map<'a>,
+    /// `event_data` keys the mapper did not consume.
+    pub leftover: Map<'a>,
+    /// `metadata.labels`: flags such as an unparseable LDAP request.
+    pub labels: Vec<&'static str>,
+}
+
+impl<'a> ClassEvent<'a> {
+    pub fn new(class: &'static OcsfClass, activity_id: u8, status_id: u8) -> Self {
+        ClassEvent {
+            class,
+            activity_id,
+            activity_other: None,
+            status_id,
+            status_other: None,
+            status_code: None,
+            status_detail: None,
+            duration: None,
+            fields: Map::with_capacity(8),
+            leftover: Map::new(),
+            labels: Vec::new(),
+        }
+    }
+}
+
+/// Builds the OCSF event for a decoded record.
+pub fn normalize<'a>(ev: MoveworksEvent<'a>) -> Map<'a> {
+    let MoveworksEvent { envelope: env, body } = ev;
+    let mut c = match body {
+        EventBody::ExternalApi(e) => api_activity::external_api(e),
+        EventBody::UserTokenLog(e) => api_activity::user_token_log(e),
+        EventBody::ExternalLdapApi(e) => datastore_activity::external_ldap_api(e),
+        EventBody::ConfigChange(e) => entity_management::config_change(e),
+        EventBody::AgentStudioLog(e) => entity_management::agent_studio_log(e),
+        EventBody::PermissionChange(e) => user_access::permission_change(e),
+        EventBody::Authentication(e) => authentication::authentication(e),
+        EventBody::Unknown => base_event::unknown(&env.event_type),
+    };
+
+    let mut out = Map::with_capacity(32);
+    let class = c.class;
+    let activity_id = if class.activity_name(c.activity_id).is_some() {
+        c.activity_id
+    } else {
+        ACTIVITY_OTHER
+    };
+    let activity_name: Cow<'a, str> = match (activity_id, c.activity_other.take()) {
+        (ACTIVITY_OTHER, Some(word)) => word,
+        (id, _) => Cow::Borrowed(class.activity_name(id).unwrap_or("Other")),
+    };
+    let type_uid = i64::from(class.uid) * 100 + i64::from(activity_id);
+    let type_name = if activity_id == ACTIVITY_OTHER {
+        format!("{}: Other", class.name)
+    } else {
+        format!("{}: {}", class.name, activity_name)
+    };
+    out.insert("class_uid", Value::int(class.uid.into()));
+    out.insert("class_name", Value::str(class.name));
+    out.insert("category_uid", Value::int(class.category_uid.into()));
+    out.insert_opt("category_name", class.category_name.map(Value::str));
+    out.insert("activity_id", Value::int(activity_id.into()));
+    out.insert("activity_name", Value::String(activity_name));
+    out.insert("type_uid", Value::int(type_uid));
+    out.insert("type_name", Value::str(type_name));
+
+    let severity_id = match env.severity.as_deref() {
+        None => 0,
+        Some(level) => severity_id_of_log_level(level).unwrap_or(99),
+    };
+    out.insert("severity_id", Value::int(severity_id.into()));
+    out.insert(
+        "severity",
+        match (severity_id, env.severity.as_ref()) {
+            (99, Some(level)) => Value::String(level.clone()),
+            (id, _) => Value::str(severity_caption(id).unwrap_or("Other")),
+        },
+    );
+    let status_id = if status_caption(c.status_id).is_some() {
+        c.status_id
+    } else {
+        99
+    };
+    out.insert("status_id", Value::int(status_id.into()));
+    out.insert(
+        "status",
+        match (status_id, c.status_other.take()) {
+            (99, Some(word)) => Value::String(word),
+            (id, _) => Value::str(status_caption(id).unwrap_or("Other")),
+        },
+    );
+    out.insert_opt("status_code", c.status_code.take().map(Value::String));
+    out.insert_opt("status_detail", c.status_detail.take().map(Value::String));
+    out.insert("time", Value::int(env.time.epoch_ms));
+    out.insert_opt("timezone_offset", env.time.offset_minutes.map(|m| Value::int(m.into())));
+    out.insert_opt("duration", c.duration.map(Value::int));
+    for (k, v) in std::mem::take(&mut c.fields) {
+        out.insert(k, v);
+    }
+
+    let mut metadata = Map::with_capacity(10);
+    metadata.insert("version", Value::str(OCSF_VERSION));
+    let mut product = Map::with_capacity(2);
+    product.insert("name", Value::str(PRODUCT_NAME));
+    product.insert("vendor_name", Value::str(VENDOR_NAME));
+    metadata.insert("product", Value::Object(product));
+    metadata.insert_opt("original_event_uid", env.event_id.map(Value::String));
+    metadata.insert("event_code", Value::String(env.event_type));
+    metadata.insert("log_version", Value::String(env.version));
+    metadata.insert_opt("log_level", env.severity.map(Value::String));
+    metadata.insert_opt("log_provider", env.event_source.map(Value::String));
+    metadata.insert("original_time", Value::String(env.time_text));
+    if !c.labels.is_empty() {
+        metadata.insert(
+            "labels",
+            Value::Array(c.labels.iter().map(|l| Value::str(*l)).collect()),
+        );
+    }
+    out.insert("metadata", Value::Object(metadata));
+
+    let mut unmapped = env.extra;
+    if !c.leftover.is_empty() {
+        unmapped.insert("event_data", Value::Object(c.leftover));
+    }
+    out.insert_nonempty("unmapped", unmapped);
+    out
+}
+
+/// `actor` for calls Moveworks makes on a user's behalf: the app, and the user when known.
+pub(crate) fn moveworks_actor<'a>(user_id: Option<Cow<'a, str>>) -> Value<'a> {
+    let mut actor = Map::with_capacity(2);
+    actor.insert("app_name", Value::str("Moveworks"));
+    if let Some(uid) = user_id {
+        actor.insert("user", user_with_uid(uid));
+    }
+    Value::Object(actor)
+}
+
+/// `actor` for changes a user made, when the record names one.
+pub(crate) fn user_actor<'a>(user_id: Option<Cow<'a, str>>) -> Option<Value<'a>> {
+    let mut actor = Map::with_capacity(1);
+    actor.insert("user", user_with_uid(user_id?));
+    Some(Value::Object(actor))
+}
+
+/// An OCSF `user` with a `uid` (ids stay strings, exact beyond 2^63).
+pub(crate) fn user_with_uid(uid: Cow<'_, str>) -> Value<'_> {
+    let mut user = Map::with_capacity(1);
+    user.insert("uid", Value::String(uid));
+    Value::Object(user)
+}
+
+/// A required OCSF `user` the record does not identify: OCSF needs one of name/uid/account.
+pub(crate) fn unknown_user<'a>() -> Value<'a> {
+    let mut user = Map::with_capacity(1);
+    user.insert("name", Value::str("unknown"));
+    Value::Object(user)
+}
+
+/// `src_endpoint` for calls Moveworks makes (the export names no source address).
+pub(crate) fn moveworks_endpoint<'a>() -> Value<'a> {
+    let mut ep = Map::with_capacity(1);
+    ep.insert("name", Value::str("Moveworks"));
+    Value::Object(ep)
+}
+
+/// The outcome of an enum value ending in `_SUCCESS` / `_FAILURE` (or `_FAILED`, `_ERROR`).
+pub(crate) fn outcome_of(word: &str) -> u8 {
+    let w = word.to_ascii_uppercase();
+    if w.ends_with("SUCCESS") || w.ends_with("SUCCEEDED") {
+        table::STATUS_SUCCESS
+    } else if w.ends_with("FAILURE") || w.ends_with("FAILED") || w.ends_with("ERROR") || w.ends_with("DENIED") {
+        table::STATUS_FAILURE
+    } else {
+        99
+    }
+}

@@ -1,0 +1,4 @@
+//! Parsers for the strings inside records: URLs and the Python-literal LDAP requests.
+
+pub mod pylit;
+pub mod url;

@@ -1,0 +1,209 @@
+//! Shared by the integration tests: fixtures, the OCSF validator and running the core.
+#![allow(dead_code)]
+
+use mwsiem::{Framer, Pipeline};
+use serde_json::Value as Json;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Regenerate golden files instead of comparing (`MWSIEM_BLESS=1 cargo test`).
+pub fn bless() -> bool {
+    std::env::var_os("MWSIEM_BLESS").is_some()
+}
+
+/// `testdata/cases/<case>.json`, without the golden files beside them.
+pub fn cases() -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(repo().join("testdata/cases"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            let n = p.file_name().unwrap().to_string_lossy();
+            n.ends_with(".json") && !n.ends_with(".ocsf.json") && !n.ends_with(".rejects.json")
+        })
+        .collect();
+    v.sort();
+    assert!(v.len() >= 20, "fixtures missing: {v:?}");
+    v
+}
+
+pub fn sibling(case: &Path, suffix: &str) -> PathBuf {
+    let stem = case.file_stem().unwrap().to_string_lossy();
+    case.with_file_name(format!("{stem}{suffix}"))
+}
+
+/// Compares `actual` with the golden file, or writes it when blessing. An empty `actual` means
+/// the golden file must not exist.
+pub fn golden(path: &Path, actual: &str) {
+    if bless() {
+        if actual.is_empty() {
+            let _ = std::fs::remove_file(path);
+        } else {
+            std::fs::write(path, actual).unwrap();
+        }
+        return;
+    }
+    let expected = std::fs::read_to_string(path).unwrap_or_default();
+    if expected != actual {
+        let diff: Vec<_> = expected
+            .lines()
+            .zip(actual.lines())
+            .enumerate()
+            .filter(|(_, (e, a))| e != a)
+            .take(3)
+            .map(|(i, (e, a))| format!("line {}:\n  expected {e}\n  actual   {a}", i + 1))
+            .collect();
+        panic!(
+            "{} differs from the output ({} vs {} lines); MWSIEM_BLESS=1 regenerates it\n{}",
+            path.display(),
+            expected.lines().count(),
+            actual.lines().count(),
+            diff.join("\n")
+        );
+    }
+}
+
+/// One record's outcome through the core.
+pub struct Outcome {
+    pub line: u64,
+    pub offset: u64,
+    pub input: Vec<u8>,
+    pub result: Result<String, mwsiem::RecordError>,
+}
+
+pub fn run_core(pipeline: &Pipeline, bytes: &[u8]) -> Vec<Outcome> {
+    Framer::new(bytes)
+        .map(|r| Outcome {
+            line: r.line,
+            offset: r.offset,
+            input: r.bytes.to_vec(),
+            result: pipeline
+                .process(r.bytes)
+                .map(|(_, out)| String::from_utf8(out).expect("events are UTF-8")),
+        })
+        .collect()
+}
+
+/// Events as NDJSON, and rejects as NDJSON `{line, offset, reason, message}`.
+pub fn render(outcomes: &[Outcome]) -> (String, String) {
+    let mut events = String::new();
+    let mut rejects = String::new();
+    for o in outcomes {
+        match &o.result {
+            Ok(e) => {
+                events.push_str(e);
+                events.push('\n');
+            }
+            Err(err) => {
+                let j = serde_json::json!({"line": o.line, "offset": o.offset, "reason": err.code(), "message": err.to_string()});
+                rejects.push_str(&j.to_string());
+                rejects.push('\n');
+            }
+        }
+    }
+    (events, rejects)
+}
+
+/// The vendored OCSF 1.8.0 JSON Schemas plus the semantic checks of
+/// `shared/ocsf/validate_ocsf.py`, with captions from the official compiled schema.
+pub struct OcsfValidator {
+    schemas: HashMap<u64, jsonschema::Validator>,
+    semantics: Json,
+}
+
+impl OcsfValidator {
+    pub fn load() -> Self {
+        let dir = repo().join("testdata/ocsf/1.8.0");
+        let semantics: Json =
+            serde_json::from_str(&std::fs::read_to_string(dir.join("semantics.json")).unwrap()).unwrap();
+        let mut schemas = HashMap::new();
+        for (uid, class) in semantics["classes"].as_object().unwrap() {
+            let name = class["name"].as_str().unwrap();
+            let schema: Json = serde_json::from_str(
+                &std::fs::read_to_string(dir.join(format!("ocsf-1.8.0-{name}.schema.json"))).unwrap(),
+            )
+            .unwrap();
+            let v = jsonschema::options()
+                .should_validate_formats(true)
+                .build(&schema)
+                .unwrap();
+            schemas.insert(uid.parse().unwrap(), v);
+        }
+        OcsfValidator { schemas, semantics }
+    }
+
+    /// Every schema and semantic error of one event (empty when valid).
+    pub fn errors(&self, ev: &Json) -> Vec<String> {
+        let Some(uid) = ev["class_uid"].as_u64() else {
+            return vec!["no class_uid".into()];
+        };
+        let Some(validator) = self.schemas.get(&uid) else {
+            return vec![format!("unknown class_uid {uid}")];
+        };
+        let mut errs: Vec<String> = validator
+            .iter_errors(ev)
+            .map(|e| format!("{}: {}", e.instance_path(), e))
+            .collect();
+        let class = &self.semantics["classes"][uid.to_string()];
+        if ev["metadata"]["version"] != "1.8.0" {
+            errs.push("metadata.version is not 1.8.0".into());
+        }
+        if ev["category_uid"] != class["category_uid"] {
+            errs.push(format!(
+                "category_uid {} != {}",
+                ev["category_uid"], class["category_uid"]
+            ));
+        }
+        let activity = ev["activity_id"].as_u64().unwrap_or(u64::MAX);
+        if ev["type_uid"].as_u64() != Some(uid * 100 + activity) {
+            errs.push(format!("type_uid {} != class_uid*100+activity_id", ev["type_uid"]));
+        }
+        for (name, id) in [
+            ("activity_name", "activity_id"),
+            ("severity", "severity_id"),
+            ("status", "status_id"),
+        ] {
+            let Some(idv) = ev[id].as_u64() else { continue };
+            let caption = &class[id][idv.to_string()];
+            if ev.get(name).is_some() && idv != 99 && &ev[name] != caption {
+                errs.push(format!("{name}={} but caption of {id}={idv} is {caption}", ev[name]));
+            }
+        }
+        if ev.get("class_name").is_some() && ev["class_name"] != class["caption"] {
+            errs.push(format!("class_name {} != {}", ev["class_name"], class["caption"]));
+        }
+        if ev.get("category_name").is_some() && ev["category_name"] != class["category_name"] {
+            errs.push(format!(
+                "category_name {} != {}",
+                ev["category_name"], class["category_name"]
+            ));
+        }
+        if ev.get("type_name").is_some() && activity != 99 {
+            let expected = format!(
+                "{}: {}",
+                class["caption"].as_str().unwrap(),
+                class["activity_id"][activity.to_string()].as_str().unwrap_or("?")
+            );
+            if ev["type_name"] != expected.as_str() {
+                errs.push(format!("type_name {} != {expected:?}", ev["type_name"]));
+            }
+        }
+        errs
+    }
+}
+
+/// The text of every leaf (string, number, boolean, null) of a JSON tree, with numbers as
+/// written (mwsiem's own parser: serde_json would round big integers and drop duplicate keys).
+pub fn leaf_texts(v: &mwsiem::json::Value<'_>, out: &mut Vec<String>) {
+    use mwsiem::json::Value as V;
+    match v {
+        V::Object(m) => m.iter().for_each(|(_, v)| leaf_texts(v, out)),
+        V::Array(a) => a.iter().for_each(|v| leaf_texts(v, out)),
+        V::String(s) | V::Number(s) => out.push(s.to_string()),
+        V::Bool(b) => out.push(b.to_string()),
+        V::Null => out.push("null".into()),
+    }
+}
