@@ -1,1 +1,50 @@
-fn main() {}
+//! The native core over a generated corpus: events/s (elements) and MB/s (bytes).
+
+#[path = "support/corpus.rs"]
+mod corpus;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use mwsiem::{Config, Framer, Pipeline};
+use std::hint::black_box;
+
+const RECORDS: usize = 10_000;
+
+fn core(c: &mut Criterion) {
+    let input = corpus::corpus(RECORDS);
+    let records: Vec<&[u8]> = Framer::new(&input).map(|r| r.bytes).collect();
+    assert_eq!(records.len(), RECORDS);
+    let pipeline = Pipeline::new(Config::default());
+    // Every generated record must be an event, or the benchmark measures rejections.
+    let mut out = Vec::new();
+    for r in &records {
+        out.clear();
+        pipeline.process_into(r, &mut out).expect("corpus record rejected");
+    }
+
+    let mut g = c.benchmark_group("core");
+    g.throughput(Throughput::Elements(RECORDS as u64));
+    g.bench_function("normalize/events", |b| {
+        let mut out = Vec::with_capacity(4096);
+        b.iter(|| {
+            for r in &records {
+                out.clear();
+                let _ = black_box(pipeline.process_into(black_box(r), &mut out));
+            }
+        })
+    });
+    g.throughput(Throughput::Bytes(input.len() as u64));
+    g.bench_function("normalize/bytes", |b| {
+        let mut out = Vec::with_capacity(4096);
+        b.iter(|| {
+            for r in &records {
+                out.clear();
+                let _ = black_box(pipeline.process_into(black_box(r), &mut out));
+            }
+        })
+    });
+    g.bench_function("frame", |b| b.iter(|| Framer::new(black_box(&input)).count()));
+    g.finish();
+}
+
+criterion_group!(benches, core);
+criterion_main!(benches);

@@ -1,7 +1,9 @@
 //! Splitting export bytes into records, without parsing them.
 //!
 //! Exports arrive as NDJSON (LF or CRLF, maybe a UTF-8 BOM, blank lines), as pretty-printed
-//! objects one after another (as the vendor docs print them), or as one JSON array of objects.
+//! objects one after another (as the vendor docs print them), or as one JSON array of objects
+//! (when the input starts with `[`: its elements are the records; an array later in the input is
+//! one record, rejected as not an object).
 //! The framer only tracks strings and bracket depth, so it is fast and never recurses.
 //!
 //! Every non-blank byte of the input belongs to exactly one record: a truncated or garbled record
@@ -26,6 +28,9 @@ pub struct Framer<'a> {
     pos: usize,
     /// Inside a top-level `[...]`: its elements are the records.
     in_array: bool,
+    /// Something was framed already: a `[` now is a record (an array where an object should be),
+    /// not the start of a JSON-array file.
+    started: bool,
     /// Newlines counted up to `counted`.
     line: u64,
     counted: usize,
@@ -38,6 +43,7 @@ impl<'a> Framer<'a> {
             input,
             pos,
             in_array: false,
+            started: false,
             line: 1,
             counted: 0,
         }
@@ -176,11 +182,13 @@ impl<'a> Iterator for Framer<'a> {
                     }
                     _ => {}
                 }
-            } else if b == b'[' {
+            } else if b == b'[' && !self.started {
+                self.started = true;
                 self.in_array = true;
                 self.pos += 1;
                 continue;
             }
+            self.started = true;
             let end = match b {
                 b'{' => {
                     let end = self.scan_structure(start);
@@ -247,6 +255,7 @@ mod tests {
         );
         assert_eq!(texts("[{\"a\":1},{\"b\":\"]\"}]"), ["{\"a\":1}", "{\"b\":\"]\"}"]);
         assert_eq!(texts("[1, \"x,y\", null]"), ["1", "\"x,y\"", "null"]);
+        assert_eq!(texts("{}\n[1, 2]\n[]"), ["{}", "[1, 2]", "[]"]);
         assert!(texts("[]").is_empty());
     }
 

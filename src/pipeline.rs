@@ -47,6 +47,25 @@ impl Pipeline {
     }
 
     /// Normalizes one record into a new buffer.
+    ///
+    /// ```
+    /// use mwsiem::{Config, EventKind, Pipeline};
+    ///
+    /// let pipeline = Pipeline::new(Config::default());
+    /// let record = br#"{"version": "2", "severity": "INFO", "event_id": "Que5vMmYkJuB",
+    ///     "event_type": "EXTERNAL_API", "event_source": "MOVEWORKS",
+    ///     "event_time": "2025-10-16 19:00:23.850992",
+    ///     "event_data": {"request_uri": "https://slack.com/api/chat.postMessage",
+    ///                    "request_method": "POST", "response_status_code": "200"}}"#;
+    /// let (kind, event) = pipeline.process(record).unwrap();
+    /// assert_eq!(kind, EventKind::ExternalApi);
+    /// let event = String::from_utf8(event).unwrap();
+    /// assert!(event.starts_with(r#"{"class_uid":6003,"class_name":"API Activity""#));
+    /// assert!(event.contains(r#""time":1760641223850"#));
+    ///
+    /// let err = pipeline.process(b"{\"version\": \"2\"").unwrap_err();
+    /// assert_eq!(err.code(), "invalid_json");
+    /// ```
     pub fn process(&self, record: &[u8]) -> Result<(EventKind, Vec<u8>), RecordError> {
         let mut out = Vec::with_capacity(record.len() * 2 + 256);
         let kind = self.process_into(record, &mut out)?;

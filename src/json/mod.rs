@@ -2,9 +2,10 @@
 //! parser and a deterministic writer.
 
 mod parse;
+mod scan;
 mod value;
 mod write;
 
 pub use parse::{ParseError, ParseErrorKind, parse};
 pub use value::{Map, Value};
-pub use write::{to_string, write_str, write_value};
+pub use write::{to_string, write_int, write_str, write_value};

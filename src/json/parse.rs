@@ -5,6 +5,7 @@
 //! dead-letter file and the in-band error events can carry. Depth is bounded, so a 20,000-deep
 //! document is an error, not a stack overflow (the Fluent Bit guest runs on a small stack).
 
+use super::scan::find_special;
 use super::value::{Map, Value};
 use std::borrow::Cow;
 
@@ -132,7 +133,8 @@ impl<'a> Parser<'a> {
 
     fn object(&mut self) -> Result<Value<'a>, ParseError> {
         self.enter()?;
-        let mut map = Map::new();
+        // Export objects have up to ~8 members: one allocation, no regrowth.
+        let mut map = Map::with_capacity(8);
         self.skip_ws();
         if self.peek() == Some(b'}') {
             self.pos += 1;
@@ -232,39 +234,28 @@ impl<'a> Parser<'a> {
     fn string(&mut self) -> Result<Cow<'a, str>, ParseError> {
         self.pos += 1;
         let start = self.pos;
-        loop {
-            match self.peek() {
-                None => return Err(self.err(ParseErrorKind::UnexpectedEnd)),
-                Some(b'"') => {
-                    let s = &self.src[start..self.pos];
-                    self.pos += 1;
-                    return Ok(Cow::Borrowed(s));
-                }
-                Some(b'\\') => break,
-                Some(b) if b < 0x20 => {
-                    return Err(self.err(ParseErrorKind::ControlCharacterInString));
-                }
-                Some(_) => self.pos += 1,
-            }
-        }
-        let mut out = String::with_capacity(self.pos - start + 16);
-        out.push_str(&self.src[start..self.pos]);
+        let mut owned: Option<String> = None;
         loop {
             let run = self.pos;
-            while let Some(b) = self.peek() {
-                if b == b'"' || b == b'\\' || b < 0x20 {
-                    break;
-                }
-                self.pos += 1;
-            }
-            out.push_str(&self.src[run..self.pos]);
+            self.pos = find_special(self.bytes, self.pos);
             match self.peek() {
                 None => return Err(self.err(ParseErrorKind::UnexpectedEnd)),
                 Some(b'"') => {
+                    let s = match owned {
+                        None => Cow::Borrowed(&self.src[start..self.pos]),
+                        Some(mut s) => {
+                            s.push_str(&self.src[run..self.pos]);
+                            Cow::Owned(s)
+                        }
+                    };
                     self.pos += 1;
-                    return Ok(Cow::Owned(out));
+                    return Ok(s);
                 }
-                Some(b'\\') => self.escape(&mut out)?,
+                Some(b'\\') => {
+                    let s = owned.get_or_insert_with(|| String::with_capacity(self.pos - start + 16));
+                    s.push_str(&self.src[run..self.pos]);
+                    self.escape(s)?;
+                }
                 Some(_) => return Err(self.err(ParseErrorKind::ControlCharacterInString)),
             }
         }

@@ -13,6 +13,8 @@ pub enum Value<'a> {
     Null,
     Bool(bool),
     Number(Cow<'a, str>),
+    /// An integer the core computed (ids, times, codes): written in decimal, no allocation.
+    Int(i64),
     String(Cow<'a, str>),
     Array(Vec<Value<'a>>),
     Object(Map<'a>),
@@ -32,7 +34,7 @@ impl<'a> Value<'a> {
 
     /// An integer value, written in decimal.
     pub fn int(n: i64) -> Self {
-        Value::Number(Cow::Owned(n.to_string()))
+        Value::Int(n)
     }
 
     pub fn as_str(&self) -> Option<&str> {
@@ -61,7 +63,7 @@ impl<'a> Value<'a> {
         match self {
             Value::Null => "null",
             Value::Bool(_) => "boolean",
-            Value::Number(_) => "number",
+            Value::Number(_) | Value::Int(_) => "number",
             Value::String(_) => "string",
             Value::Array(_) => "array",
             Value::Object(_) => "object",
@@ -80,6 +82,9 @@ impl<'a> Value<'a> {
     /// An integer written as a JSON number or a decimal string, if it fits `i64`.
     /// Fractions, exponents and out-of-range values give `None`: callers keep the original.
     pub fn as_i64(&self) -> Option<i64> {
+        if let Value::Int(n) = self {
+            return Some(*n);
+        }
         let t = self.as_text()?.trim();
         let digits = t.strip_prefix('-').unwrap_or(t);
         if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
@@ -94,6 +99,7 @@ impl<'a> Value<'a> {
             Value::Null => Value::Null,
             Value::Bool(b) => Value::Bool(b),
             Value::Number(n) => Value::Number(Cow::Owned(n.into_owned())),
+            Value::Int(n) => Value::Int(n),
             Value::String(s) => Value::String(Cow::Owned(s.into_owned())),
             Value::Array(a) => Value::Array(a.into_iter().map(Value::into_owned).collect()),
             Value::Object(m) => Value::Object(m.into_owned()),

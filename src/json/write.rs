@@ -3,6 +3,7 @@
 //! Output never contains a raw control character or NUL byte (they are `\u00XX`-escaped), which
 //! keeps it one line for NDJSON and safe as a NUL-terminated string for Fluent Bit.
 
+use super::scan::find_special;
 use super::value::Value;
 
 /// Appends `v` to `out` as compact JSON.
@@ -12,6 +13,7 @@ pub fn write_value(out: &mut Vec<u8>, v: &Value<'_>) {
         Value::Bool(true) => out.extend_from_slice(b"true"),
         Value::Bool(false) => out.extend_from_slice(b"false"),
         Value::Number(n) => out.extend_from_slice(n.as_bytes()),
+        Value::Int(n) => write_int(out, *n),
         Value::String(s) => write_str(out, s),
         Value::Array(items) => {
             out.push(b'[');
@@ -38,34 +40,52 @@ pub fn write_value(out: &mut Vec<u8>, v: &Value<'_>) {
     }
 }
 
+/// Appends `n` in decimal.
+pub fn write_int(out: &mut Vec<u8>, n: i64) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    let mut m = n.unsigned_abs();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (m % 10) as u8;
+        m /= 10;
+        if m == 0 {
+            break;
+        }
+    }
+    if n < 0 {
+        out.push(b'-');
+    }
+    out.extend_from_slice(&buf[i..]);
+}
+
 /// Appends `s` as a JSON string literal.
 pub fn write_str(out: &mut Vec<u8>, s: &str) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    out.reserve(s.len() + 2);
-    out.push(b'"');
     let bytes = s.as_bytes();
+    out.push(b'"');
     let mut run = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        let esc: &[u8] = match b {
-            b'"' => b"\\\"",
-            b'\\' => b"\\\\",
-            b'\n' => b"\\n",
-            b'\r' => b"\\r",
-            b'\t' => b"\\t",
-            0x00..=0x1f => b"",
-            _ => continue,
-        };
+    loop {
+        let i = find_special(bytes, run);
         out.extend_from_slice(&bytes[run..i]);
-        if esc.is_empty() {
-            out.extend_from_slice(b"\\u00");
-            out.push(HEX[usize::from(b >> 4)]);
-            out.push(HEX[usize::from(b & 0xf)]);
-        } else {
-            out.extend_from_slice(esc);
+        let Some(&b) = bytes.get(i) else { break };
+        match b {
+            b'"' => out.extend_from_slice(b"\\\""),
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            b'\r' => out.extend_from_slice(b"\\r"),
+            b'\t' => out.extend_from_slice(b"\\t"),
+            _ => out.extend_from_slice(&[
+                b'\\',
+                b'u',
+                b'0',
+                b'0',
+                HEX[usize::from(b >> 4)],
+                HEX[usize::from(b & 0xf)],
+            ]),
         }
         run = i + 1;
     }
-    out.extend_from_slice(&bytes[run..]);
     out.push(b'"');
 }
 
@@ -87,6 +107,15 @@ mod tests {
         let src = r#"{"a":[1,-2.50,1e9,true,false,null],"b":{"c":"d\"e\\f\n\u0000\u001f","a":"é"},"a":12345678901234567890123}"#;
         let v = parse(src.as_bytes(), 16).unwrap();
         assert_eq!(to_string(&v), src);
+    }
+
+    #[test]
+    fn integers_in_decimal() {
+        for n in [0, 7, -7, 1_760_641_223_850, i64::MIN, i64::MAX] {
+            let mut out = Vec::new();
+            write_int(&mut out, n);
+            assert_eq!(String::from_utf8(out).unwrap(), n.to_string());
+        }
     }
 
     #[test]

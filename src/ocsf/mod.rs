@@ -89,11 +89,7 @@ pub fn normalize<'a>(ev: MoveworksEvent<'a>) -> Map<'a> {
         (id, _) => Cow::Borrowed(class.activity_name(id).unwrap_or("Other")),
     };
     let type_uid = i64::from(class.uid) * 100 + i64::from(activity_id);
-    let type_name = if activity_id == ACTIVITY_OTHER {
-        format!("{}: Other", class.name)
-    } else {
-        format!("{}: {}", class.name, activity_name)
-    };
+    let type_name = class.type_name(activity_id).unwrap_or("Other");
     out.insert("class_uid", Value::int(class.uid.into()));
     out.insert("class_name", Value::str(class.name));
     out.insert("category_uid", Value::int(class.category_uid.into()));

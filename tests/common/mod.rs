@@ -203,6 +203,7 @@ pub fn leaf_texts(v: &mwsiem::json::Value<'_>, out: &mut Vec<String>) {
         V::Object(m) => m.iter().for_each(|(_, v)| leaf_texts(v, out)),
         V::Array(a) => a.iter().for_each(|v| leaf_texts(v, out)),
         V::String(s) | V::Number(s) => out.push(s.to_string()),
+        V::Int(n) => out.push(n.to_string()),
         V::Bool(b) => out.push(b.to_string()),
         V::Null => out.push("null".into()),
     }

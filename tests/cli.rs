@@ -1,0 +1,161 @@
+//! The `mwsiem replay` command: output, dead letters, summary and exit codes.
+
+mod common;
+
+use common::*;
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn mwsiem(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_mwsiem"))
+        .args(args)
+        .current_dir(repo())
+        .output()
+        .unwrap()
+}
+
+fn tmp(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("mwsiem-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(name)
+}
+
+#[test]
+fn replays_the_sftp_tree_in_date_order() {
+    let out = mwsiem(&["replay", "testdata/sftp"]);
+    assert_eq!(out.status.code(), Some(0));
+    golden(
+        &repo().join("testdata/sftp.ocsf.json"),
+        std::str::from_utf8(&out.stdout).unwrap(),
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("45 records in, 37 events out, 8 dead letters (4 files"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("EXTERNAL_API         11"), "{stderr}");
+    assert!(stderr.contains("events/s"), "{stderr}");
+}
+
+#[test]
+fn dead_letters_keep_reason_source_and_exact_bytes() {
+    let dead = tmp("dead.ndjson");
+    let events = tmp("events.ndjson");
+    std::fs::write(&dead, "stale content").unwrap();
+    let input = repo().join("testdata/cases/hostile_framing.json");
+    let out = mwsiem(&[
+        "replay",
+        input.to_str().unwrap(),
+        "--output",
+        events.to_str().unwrap(),
+        "--dead-letter",
+        dead.to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.stderr.is_empty());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&dead).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+    let source = std::fs::read(&input).unwrap();
+    let letters = std::fs::read_to_string(&dead).unwrap();
+    let events = std::fs::read_to_string(&events).unwrap();
+    let records = mwsiem::Framer::new(&source).count();
+    assert_eq!(letters.lines().count() + events.lines().count(), records);
+    assert_eq!(letters.lines().count(), 8);
+    for line in letters.lines() {
+        let l: serde_json::Value = serde_json::from_str(line).unwrap();
+        let offset = l["source"]["offset"].as_u64().unwrap() as usize;
+        let record = l["record"].as_str().unwrap();
+        assert_eq!(&source[offset..offset + record.len()], record.as_bytes());
+        assert!(l["reason"].is_string() && l["message"].is_string());
+        assert_eq!(l["source"]["file"], input.to_str().unwrap());
+    }
+}
+
+#[test]
+fn non_utf8_dead_letters_are_base64() {
+    let dead = tmp("dead-b64.ndjson");
+    let input = tmp("bad-utf8.json");
+    std::fs::write(&input, b"{\"a\":\"\xff\"}\n").unwrap();
+    let out = mwsiem(&[
+        "replay",
+        input.to_str().unwrap(),
+        "--dead-letter",
+        dead.to_str().unwrap(),
+        "-q",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let l: serde_json::Value = serde_json::from_str(std::fs::read_to_string(&dead).unwrap().trim()).unwrap();
+    assert_eq!(l["reason"], "invalid_utf8");
+    assert_eq!(l["record_base64"], "eyJhIjoi/yJ9");
+}
+
+#[test]
+fn stdin_gives_the_same_events_as_the_file() {
+    let path = repo().join("testdata/cases/v2_external_api.json");
+    let from_file = mwsiem(&["replay", path.to_str().unwrap(), "-q"]);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mwsiem"))
+        .args(["replay", "-", "-q"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(&std::fs::read(&path).unwrap())
+        .unwrap();
+    let from_stdin = child.wait_with_output().unwrap();
+    assert_eq!(from_stdin.status.code(), Some(0));
+    assert!(!from_file.stdout.is_empty());
+    assert_eq!(from_file.stdout, from_stdin.stdout);
+}
+
+#[test]
+fn config_errors_exit_2_with_a_clear_message() {
+    let config = tmp("bad.toml");
+    std::fs::write(&config, "[output]\nraw_dta = true\n").unwrap();
+    let out = mwsiem(&["replay", "testdata/sftp", "--config", config.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("unknown field `raw_dta`"), "{stderr}");
+    assert!(out.stdout.is_empty());
+
+    let out = mwsiem(&["replay", "--config", "/nonexistent/mwsiem.toml"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read config"));
+
+    let out = mwsiem(&["replay", "--frobnicate"]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = mwsiem(&["replay", "--engine", "quantum"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn io_errors_exit_1() {
+    let out = mwsiem(&["replay", "testdata/does-not-exist"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("testdata/does-not-exist"));
+    let out = mwsiem(&["replay", "testdata/sftp", "--output", "/nonexistent-dir/out.json"]);
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn raw_data_from_the_config_file() {
+    let config = tmp("raw.toml");
+    std::fs::write(&config, "[output]\nraw_data = true\n").unwrap();
+    let out = mwsiem(&[
+        "replay",
+        "testdata/cases/seed_v2_agent_studio_log.json",
+        "-c",
+        config.to_str().unwrap(),
+        "-q",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let ev: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(ev["raw_data"].as_str().unwrap().contains("SorjFyTNZnDK"));
+}
