@@ -10,6 +10,52 @@ use serde::Deserialize;
 pub struct Config {
     pub output: OutputConfig,
     pub limits: Limits,
+    pub enrichment: EnrichmentConfig,
+    pub host: HostConfig,
+}
+
+/// Where the hosts find enrichment data (the core itself reads no files).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct EnrichmentConfig {
+    /// A users file (CSV or JSON, see `enrich::users`), read by the CLI and the Fluent Bit filter.
+    /// Relative paths are relative to the config file.
+    pub users_file: Option<String>,
+}
+
+/// How the native host runs the component (ignored by the guests themselves).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HostConfig {
+    /// Memory one component instance may grow to, in bytes.
+    pub memory_limit_bytes: u64,
+    /// CPU bound per call: `epoch` (a deadline in milliseconds) or `fuel` (instructions).
+    pub cpu_limit: CpuLimitKind,
+    /// Milliseconds one call may run with `cpu_limit = "epoch"`.
+    pub call_timeout_ms: u64,
+    /// Fuel one call may burn with `cpu_limit = "fuel"`, per input byte (plus a fixed allowance).
+    pub fuel_per_byte: u64,
+    /// Records per component call.
+    pub batch_size: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CpuLimitKind {
+    Epoch,
+    Fuel,
+}
+
+impl Default for HostConfig {
+    fn default() -> Self {
+        HostConfig {
+            memory_limit_bytes: 256 * 1024 * 1024,
+            cpu_limit: CpuLimitKind::Epoch,
+            call_timeout_ms: 10_000,
+            fuel_per_byte: 20_000,
+            batch_size: 256,
+        }
+    }
 }
 
 /// What goes into each event besides the mapping.
@@ -18,6 +64,10 @@ pub struct Config {
 pub struct OutputConfig {
     /// Copy the original record into OCSF `raw_data`.
     pub raw_data: bool,
+    /// Put what the host says of the record's origin into `metadata.log_name` (source tag or
+    /// file) and `metadata.logged_time` (when the host received it). Off by default, so that
+    /// every adapter emits the same bytes for the same record.
+    pub source_metadata: bool,
 }
 
 /// Bounds that keep hostile input from costing unbounded time, memory or stack.
@@ -67,8 +117,20 @@ impl Config {
             )));
         }
         if self.limits.max_record_bytes == 0 {
+            return Err(ConfigError::Invalid("limits.max_record_bytes must be at least 1".into()));
+        }
+        if self.host.batch_size == 0 || self.host.batch_size > 65_536 {
+            return Err(ConfigError::Invalid(format!(
+                "host.batch_size must be between 1 and 65536, not {}",
+                self.host.batch_size
+            )));
+        }
+        if self.host.memory_limit_bytes < 4 * 1024 * 1024 {
+            return Err(ConfigError::Invalid("host.memory_limit_bytes must be at least 4 MiB".into()));
+        }
+        if self.host.call_timeout_ms == 0 || self.host.fuel_per_byte == 0 {
             return Err(ConfigError::Invalid(
-                "limits.max_record_bytes must be at least 1".into(),
+                "host.call_timeout_ms and host.fuel_per_byte must be at least 1".into(),
             ));
         }
         Ok(())
@@ -96,6 +158,19 @@ mod tests {
                 max_depth: 10
             }
         );
+    }
+
+    #[test]
+    fn host_and_enrichment_sections() {
+        let c = Config::from_toml(
+            "[host]\ncpu_limit = \"fuel\"\nbatch_size = 100\n[enrichment]\nusers_file = \"users.csv\"\n",
+        )
+        .unwrap();
+        assert_eq!(c.host.cpu_limit, CpuLimitKind::Fuel);
+        assert_eq!(c.host.batch_size, 100);
+        assert_eq!(c.enrichment.users_file.as_deref(), Some("users.csv"));
+        assert!(Config::from_toml("[host]\ncpu_limit = \"wallclock\"\n").is_err());
+        assert!(Config::from_toml("[host]\nbatch_size = 0\n").is_err());
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! [`RecordError::code`] is a stable, machine-readable reason shared by all of them.
 
 use crate::json::{ParseError, ParseErrorKind};
+use std::borrow::Cow;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RecordError {
@@ -13,15 +14,15 @@ pub enum RecordError {
     #[error("invalid UTF-8 at byte {offset}")]
     InvalidUtf8 { offset: usize },
     #[error("invalid JSON at byte {offset}: {reason}")]
-    InvalidJson { offset: usize, reason: &'static str },
+    InvalidJson { offset: usize, reason: Cow<'static, str> },
     #[error("nesting deeper than {limit} levels at byte {offset}")]
     TooDeep { offset: usize, limit: usize },
     #[error("record is JSON {found}, not an object")]
-    NotAnObject { found: &'static str },
+    NotAnObject { found: Cow<'static, str> },
     #[error("missing required field `{field}`")]
-    MissingField { field: &'static str },
+    MissingField { field: Cow<'static, str> },
     #[error("invalid field `{field}`: {reason}")]
-    InvalidField { field: &'static str, reason: String },
+    InvalidField { field: Cow<'static, str>, reason: String },
 }
 
 impl RecordError {
@@ -40,8 +41,14 @@ impl RecordError {
 
     pub(crate) fn invalid(field: &'static str, reason: impl Into<String>) -> Self {
         RecordError::InvalidField {
-            field,
+            field: Cow::Borrowed(field),
             reason: reason.into(),
+        }
+    }
+
+    pub(crate) fn missing(field: &'static str) -> Self {
+        RecordError::MissingField {
+            field: Cow::Borrowed(field),
         }
     }
 }
@@ -56,7 +63,7 @@ impl From<ParseError> for RecordError {
             },
             kind => RecordError::InvalidJson {
                 offset: e.offset,
-                reason: kind.describe(),
+                reason: Cow::Borrowed(kind.describe()),
             },
         }
     }

@@ -25,6 +25,7 @@
 
 pub mod config;
 pub mod decode;
+pub mod enrich;
 pub mod error;
 pub mod frame;
 pub mod json;
@@ -32,8 +33,13 @@ pub mod ocsf;
 pub mod parse;
 pub mod pipeline;
 
+#[cfg(target_env = "p2")]
+mod component;
+#[cfg(not(target_family = "wasm"))]
+pub mod host;
+
 pub use config::{Config, ConfigError};
 pub use decode::EventKind;
 pub use error::RecordError;
 pub use frame::{Framer, Record};
-pub use pipeline::Pipeline;
+pub use pipeline::{Pipeline, RecordMeta};

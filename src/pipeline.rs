@@ -2,19 +2,48 @@
 
 use crate::config::Config;
 use crate::decode::{EventKind, decode};
+use crate::enrich::{NoDirectory, UserDirectory, enrich_users};
 use crate::error::RecordError;
-use crate::json::{self, Value};
+use crate::json::{self, Map, Value};
 use crate::ocsf::normalize;
+use std::sync::Arc;
 
-/// A configured pipeline. Cheap to share; holds no per-record state.
-#[derive(Debug, Clone)]
+/// What the host knows of a record's origin (used only with `output.source_metadata`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RecordMeta<'a> {
+    /// Source tag or file name.
+    pub source: Option<&'a str>,
+    /// When the host received the record, in ms since the epoch.
+    pub timestamp_ms: Option<i64>,
+}
+
+/// A configured pipeline. Cheap to clone and share; holds no per-record state.
+#[derive(Clone)]
 pub struct Pipeline {
     config: Config,
+    directory: Arc<dyn UserDirectory>,
+}
+
+impl std::fmt::Debug for Pipeline {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pipeline")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Pipeline {
     pub fn new(config: Config) -> Self {
-        Pipeline { config }
+        Pipeline {
+            config,
+            directory: Arc::new(NoDirectory),
+        }
+    }
+
+    /// Uses `directory` to enrich users (the CLI's `--users`, the component's import).
+    pub fn with_directory(mut self, directory: Arc<dyn UserDirectory>) -> Self {
+        self.directory = directory;
+        self
     }
 
     pub fn config(&self) -> &Config {
@@ -24,6 +53,16 @@ impl Pipeline {
     /// Normalizes one record and appends its event (compact JSON, no newline) to `out`.
     /// On error nothing is appended.
     pub fn process_into(&self, record: &[u8], out: &mut Vec<u8>) -> Result<EventKind, RecordError> {
+        self.process_meta_into(record, &RecordMeta::default(), out)
+    }
+
+    /// [`Pipeline::process_into`] with what the host knows of the record's origin.
+    pub fn process_meta_into(
+        &self,
+        record: &[u8],
+        meta: &RecordMeta<'_>,
+        out: &mut Vec<u8>,
+    ) -> Result<EventKind, RecordError> {
         let limit = self.config.limits.max_record_bytes;
         if record.len() > limit {
             return Err(RecordError::TooLarge {
@@ -36,6 +75,10 @@ impl Pipeline {
         let event = decode(value)?;
         let kind = event.body.kind();
         let mut ocsf = normalize(event);
+        enrich_users(&mut ocsf, self.directory.as_ref());
+        if self.config.output.source_metadata {
+            add_source_metadata(&mut ocsf, meta);
+        }
         if self.config.output.raw_data {
             // parse() succeeded, so the record is UTF-8 and this borrows.
             if let Ok(raw) = std::str::from_utf8(record) {
@@ -44,6 +87,11 @@ impl Pipeline {
         }
         json::write_value(out, &Value::Object(ocsf));
         Ok(kind)
+    }
+
+    /// The user directory enrichment uses.
+    pub fn directory(&self) -> &dyn UserDirectory {
+        self.directory.as_ref()
     }
 
     /// Normalizes one record into a new buffer.
@@ -70,5 +118,12 @@ impl Pipeline {
         let mut out = Vec::with_capacity(record.len() * 2 + 256);
         let kind = self.process_into(record, &mut out)?;
         Ok((kind, out))
+    }
+}
+
+fn add_source_metadata(event: &mut Map<'_>, meta: &RecordMeta<'_>) {
+    if let Some(Value::Object(metadata)) = event.get_mut("metadata") {
+        metadata.insert_opt("log_name", meta.source.map(|s| Value::str(s.to_owned())));
+        metadata.insert_opt("logged_time", meta.timestamp_ms.map(Value::int));
     }
 }

@@ -3,8 +3,8 @@
 //! it is created readable by its owner only (0600).
 
 use base64::Engine as _;
+use mwsiem::Record;
 use mwsiem::json::{Map, Value, write_value};
-use mwsiem::{Record, RecordError};
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::Path;
@@ -28,8 +28,8 @@ impl DeadLetters {
         })
     }
 
-    pub fn write(&mut self, source: &str, record: &Record<'_>, error: &RecordError) -> io::Result<()> {
-        let line = dead_letter_line(source, record, error);
+    pub fn write(&mut self, source: &str, record: &Record<'_>, code: &str, message: &str) -> io::Result<()> {
+        let line = dead_letter_line(source, record, code, message);
         self.out.write_all(&line)?;
         self.out.write_all(b"\n")
     }
@@ -41,10 +41,10 @@ impl DeadLetters {
 
 /// `{"reason":..,"message":..,"source":{"file","line","offset"},"record":..}`; a record that is
 /// not UTF-8 is carried as `record_base64` so its bytes survive exactly.
-pub fn dead_letter_line(source: &str, record: &Record<'_>, error: &RecordError) -> Vec<u8> {
+pub fn dead_letter_line(source: &str, record: &Record<'_>, code: &str, message: &str) -> Vec<u8> {
     let mut m = Map::with_capacity(4);
-    m.insert("reason", Value::str(error.code()));
-    m.insert("message", Value::str(error.to_string()));
+    m.insert("reason", Value::str(code));
+    m.insert("message", Value::str(message));
     let mut src = Map::with_capacity(3);
     src.insert("file", Value::str(source));
     src.insert("line", Value::Number(record.line.to_string().into()));

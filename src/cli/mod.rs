@@ -6,18 +6,25 @@
 //! 2 on bad usage or configuration.
 
 mod dead_letter;
+mod engine;
 mod sources;
 mod summary;
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand, ValueEnum};
 use dead_letter::DeadLetters;
+use engine::{Outcome, Runner};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use mwsiem::{Config, Framer, Pipeline};
+use mwsiem::enrich::{NoDirectory, StaticDirectory, UserDirectory};
+use mwsiem::host::{ComponentEngine, cache::CompileCache};
+use mwsiem::{Config, Framer, Pipeline, Record, RecordMeta};
 use sources::Input;
+use std::borrow::Cow;
 use std::io::{self, BufWriter, IsTerminal, Read, Write};
+use std::path::Path;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Instant;
 use summary::Summary;
 
@@ -54,8 +61,18 @@ struct ReplayArgs {
     #[arg(short, long, value_name = "FILE")]
     config: Option<PathBuf>,
     /// Which implementation of the core runs the records.
-    #[arg(long, value_enum, default_value_t = Engine::Native)]
+    #[arg(long, value_enum, default_value_t = Engine::Component)]
     engine: Engine,
+    /// Run this component build instead of the one embedded in the binary.
+    #[arg(long, value_name = "FILE.wasm")]
+    component: Option<PathBuf>,
+    /// Compile the component on every start instead of using the precompiled cache.
+    #[arg(long)]
+    no_cache: bool,
+    /// Users for enrichment (CSV with a user_id column, or JSON); overrides
+    /// `enrichment.users_file` of the config.
+    #[arg(long, value_name = "FILE")]
+    users: Option<PathBuf>,
     /// No summary on stderr.
     #[arg(short, long)]
     quiet: bool,
@@ -66,6 +83,8 @@ struct ReplayArgs {
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 enum Engine {
+    /// The WebAssembly component on wasmtime (embedded, or --component).
+    Component,
     /// The core compiled into this binary.
     Native,
 }
@@ -105,21 +124,71 @@ enum Failure {
     Io(anyhow::Error),
 }
 
-fn load_config(path: Option<&PathBuf>) -> Result<Config, Failure> {
-    let Some(path) = path else { return Ok(Config::default()) };
+/// The config and its text (the component parses the same text itself).
+fn load_config(path: Option<&PathBuf>) -> Result<(Config, String), Failure> {
+    let Some(path) = path else {
+        return Ok((Config::default(), String::new()));
+    };
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read config {}", path.display()))
         .map_err(Failure::Usage)?;
-    Config::from_toml(&text)
+    let config = Config::from_toml(&text)
         .with_context(|| format!("config {}", path.display()))
-        .map_err(Failure::Usage)
+        .map_err(Failure::Usage)?;
+    Ok((config, text))
+}
+
+/// The user directory from `--users`, else from the config's `enrichment.users_file`
+/// (relative to the config file).
+fn load_users(args: &ReplayArgs, config: &Config) -> Result<Arc<dyn UserDirectory>, Failure> {
+    let path = match (&args.users, &config.enrichment.users_file, &args.config) {
+        (Some(p), _, _) => p.clone(),
+        (None, Some(f), Some(cfg)) => cfg.parent().unwrap_or(Path::new(".")).join(f),
+        (None, Some(f), None) => PathBuf::from(f),
+        (None, None, _) => return Ok(Arc::new(NoDirectory)),
+    };
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("cannot read users file {}", path.display()))
+        .map_err(Failure::Usage)?;
+    let dir = StaticDirectory::parse(&text)
+        .with_context(|| format!("{}", path.display()))
+        .map_err(Failure::Usage)?;
+    Ok(Arc::new(dir))
 }
 
 fn replay(args: ReplayArgs) -> Result<(), Failure> {
-    let config = load_config(args.config.as_ref())?;
-    let Engine::Native = args.engine;
-    let pipeline = Pipeline::new(config);
+    let (config, config_text) = load_config(args.config.as_ref())?;
+    let directory = load_users(&args, &config)?;
     let inputs = sources::discover(&args.paths).map_err(|e| Failure::Io(e.into()))?;
+
+    let component_engine = match args.engine {
+        Engine::Native => None,
+        Engine::Component => {
+            let bytes = match &args.component {
+                Some(p) => Cow::Owned(
+                    std::fs::read(p)
+                        .with_context(|| format!("cannot read component {}", p.display()))
+                        .map_err(Failure::Usage)?,
+                ),
+                None => Cow::Borrowed(mwsiem::host::embedded_component()),
+            };
+            let cache = if args.no_cache {
+                CompileCache::Off
+            } else {
+                CompileCache::default_location()
+            };
+            Some(ComponentEngine::new(&bytes, &config.host, &cache).map_err(|e| Failure::Usage(e.into()))?)
+        }
+    };
+    let batch_size = config.host.batch_size;
+    let mut runner = match &component_engine {
+        None => Runner::Native(Pipeline::new(config.clone()).with_directory(Arc::clone(&directory))),
+        Some(engine) => Runner::Component(Box::new(
+            engine
+                .pipeline(&config_text, Arc::clone(&directory))
+                .map_err(|e| Failure::Usage(e.into()))?,
+        )),
+    };
 
     let mut out: Box<dyn Write> = match &args.output {
         Some(p) => Box::new(BufWriter::with_capacity(
@@ -142,33 +211,41 @@ fn replay(args: ReplayArgs) -> Result<(), Failure> {
     let progress = progress_bar(&args, &inputs);
     let mut summary = Summary::default();
     let started = Instant::now();
-    let mut event = Vec::with_capacity(4096);
+    let mut outcomes = Vec::with_capacity(batch_size);
     for input in &inputs {
         let bytes = read_input(input).map_err(Failure::Io)?;
         let name = input.display();
         summary.files += 1;
         summary.bytes += bytes.len() as u64;
-        for record in Framer::new(&bytes) {
-            event.clear();
-            match pipeline.process_into(record.bytes, &mut event) {
-                Ok(kind) => {
-                    event.push(b'\n');
-                    out.write_all(&event)
-                        .context("cannot write events")
-                        .map_err(Failure::Io)?;
-                    summary.event(kind);
-                }
-                Err(err) => {
-                    summary.dead_letter(err.code());
-                    match dead.as_mut() {
-                        Some(d) => d
-                            .write(&name, &record, &err)
-                            .context("cannot write dead letters")
-                            .map_err(Failure::Io)?,
-                        None if summary.dead_letters <= STDERR_REJECT_LINES => {
-                            progress.suspend(|| eprintln!("mwsiem: rejected {name}:{}: {err}", record.line));
+        let meta = RecordMeta {
+            source: Some(&name),
+            timestamp_ms: None,
+        };
+        let records: Vec<Record<'_>> = Framer::new(&bytes).collect();
+        for batch in records.chunks(batch_size) {
+            outcomes.clear();
+            runner.run(batch, &meta, &mut outcomes);
+            for (record, outcome) in batch.iter().zip(outcomes.drain(..)) {
+                match outcome {
+                    Outcome::Event { kind, mut json } => {
+                        json.push(b'\n');
+                        out.write_all(&json)
+                            .context("cannot write events")
+                            .map_err(Failure::Io)?;
+                        summary.event(kind);
+                    }
+                    Outcome::Rejected { code, message } => {
+                        summary.dead_letter(code);
+                        match dead.as_mut() {
+                            Some(d) => d
+                                .write(&name, record, code, &message)
+                                .context("cannot write dead letters")
+                                .map_err(Failure::Io)?,
+                            None if summary.dead_letters <= STDERR_REJECT_LINES => {
+                                progress.suspend(|| eprintln!("mwsiem: rejected {name}:{}: {message}", record.line));
+                            }
+                            None => {}
                         }
-                        None => {}
                     }
                 }
             }
@@ -181,6 +258,10 @@ fn replay(args: ReplayArgs) -> Result<(), Failure> {
     }
     progress.finish_and_clear();
     summary.elapsed = started.elapsed();
+    summary.engine = match args.engine {
+        Engine::Component => "component",
+        Engine::Native => "native",
+    };
     if !args.quiet {
         if args.dead_letter.is_none() && summary.dead_letters > STDERR_REJECT_LINES {
             eprintln!(

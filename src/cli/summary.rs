@@ -15,6 +15,7 @@ pub struct Summary {
     pub by_type: BTreeMap<EventKind, u64>,
     pub by_reason: BTreeMap<&'static str, u64>,
     pub elapsed: Duration,
+    pub engine: &'static str,
 }
 
 impl Summary {
@@ -42,8 +43,8 @@ impl fmt::Display for Summary {
         };
         writeln!(
             f,
-            "mwsiem: {} records in, {} events out, {} dead letters ({} files, {} bytes, {:.3} s, {:.0} events/s, {:.1} MB/s)",
-            self.records, self.events, self.dead_letters, self.files, self.bytes, secs, rate, mb_s
+            "mwsiem: {} records in, {} events out, {} dead letters ({} files, {} bytes, {:.3} s, {:.0} events/s, {:.1} MB/s, {} engine)",
+            self.records, self.events, self.dead_letters, self.files, self.bytes, secs, rate, mb_s, self.engine
         )?;
         for (kind, n) in &self.by_type {
             writeln!(f, "  {:<20} {n}", kind.label())?;

@@ -135,9 +135,7 @@ impl<'a> EventBody<'a> {
                             ));
                         }
                         None => {
-                            return Err(RecordError::MissingField {
-                                field: "event_data.assigned_roles",
-                            });
+                            return Err(RecordError::missing("event_data.assigned_roles"));
                         }
                     };
                 EventBody::PermissionChange(PermissionChangeEvent {
@@ -276,7 +274,7 @@ fn required_str<'a>(d: &mut Map<'a>, key: &str, field: &'static str) -> Result<C
                 field,
                 format!("expected a string, found {}", v.kind()),
             )),
-            None => Err(RecordError::MissingField { field }),
+            None => Err(RecordError::missing(field)),
         },
     }
 }

@@ -56,7 +56,11 @@ pub struct Envelope<'a> {
 pub fn decode(record: Value<'_>) -> Result<MoveworksEvent<'_>, RecordError> {
     let mut map = match record {
         Value::Object(m) => m,
-        other => return Err(RecordError::NotAnObject { found: other.kind() }),
+        other => {
+            return Err(RecordError::NotAnObject {
+                found: other.kind().into(),
+            });
+        }
     };
     // Unknown versions and types keep the whole record under `unmapped`, envelope included:
     // their envelope may not mean what ours does.
@@ -74,14 +78,14 @@ pub fn decode(record: Value<'_>) -> Result<MoveworksEvent<'_>, RecordError> {
         None if map.get("event_type").is_some() => {
             return Err(RecordError::invalid("event_type", "expected a string"));
         }
-        None => return Err(RecordError::MissingField { field: "event_type" }),
+        None => return Err(RecordError::missing("event_type")),
     };
     let time_text = match map.take_str("event_time") {
         Some(t) => t,
         None if map.get("event_time").is_some() => {
             return Err(RecordError::invalid("event_time", "expected a date-time string"));
         }
-        None => return Err(RecordError::MissingField { field: "event_time" }),
+        None => return Err(RecordError::missing("event_time")),
     };
     let Some(time) = parse_event_time(&time_text) else {
         return Err(RecordError::invalid(
@@ -110,7 +114,7 @@ pub fn decode(record: Value<'_>) -> Result<MoveworksEvent<'_>, RecordError> {
                     format!("expected an object, found {}", other.kind()),
                 ));
             }
-            None => return Err(RecordError::MissingField { field: "event_data" }),
+            None => return Err(RecordError::missing("event_data")),
         };
         EventBody::decode(kind, data)?
     };
@@ -135,7 +139,7 @@ fn required_text<'a>(map: &mut Map<'a>, field: &'static str) -> Result<Cow<'a, s
     match map.take_text(field) {
         Some(t) => Ok(t),
         None if map.get(field).is_some() => Err(RecordError::invalid(field, "expected a string or number")),
-        None => Err(RecordError::MissingField { field }),
+        None => Err(RecordError::missing(field)),
     }
 }
 
@@ -177,18 +181,21 @@ mod tests {
 
     #[test]
     fn missing_and_invalid_required_fields() {
-        assert_eq!(dec("[]").unwrap_err(), RecordError::NotAnObject { found: "array" });
+        assert_eq!(
+            dec("[]").unwrap_err(),
+            RecordError::NotAnObject { found: "array".into() }
+        );
         assert_eq!(
             dec(r#"{"event_type":"X","event_time":"2025-01-01 00:00:00"}"#).unwrap_err(),
-            RecordError::MissingField { field: "version" }
+            RecordError::missing("version")
         );
         assert_eq!(
             dec(r#"{"version":"2","event_time":"2025-01-01 00:00:00"}"#).unwrap_err(),
-            RecordError::MissingField { field: "event_type" }
+            RecordError::missing("event_type")
         );
         assert_eq!(
             dec(r#"{"version":"2","event_type":"X"}"#).unwrap_err(),
-            RecordError::MissingField { field: "event_time" }
+            RecordError::missing("event_time")
         );
         assert_eq!(
             dec(r#"{"version":"2","event_type":"X","event_time":"yesterday"}"#)
@@ -204,7 +211,7 @@ mod tests {
         );
         assert_eq!(
             dec(r#"{"version":"2","event_type":"CONFIG_CHANGE","event_time":"2025-01-01 00:00:00"}"#).unwrap_err(),
-            RecordError::MissingField { field: "event_data" }
+            RecordError::missing("event_data")
         );
         assert_eq!(
             dec(r#"{"version":"2","event_type":"CONFIG_CHANGE","event_time":"2025-01-01 00:00:00","event_data":[]}"#)

@@ -1,0 +1,5 @@
+//! The `mwsiem` WebAssembly component, built by this crate's build script from the workspace's
+//! own sources, embedded so that the `mwsiem` binary needs nothing else at run time.
+
+/// The component (`wasm32-wasip2`, the WIT world `mwsiem:transform/transform-world`).
+pub const COMPONENT: &[u8] = include_bytes!(env!("MWSIEM_COMPONENT_PATH"));
