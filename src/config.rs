@@ -117,7 +117,9 @@ impl Config {
             )));
         }
         if self.limits.max_record_bytes == 0 {
-            return Err(ConfigError::Invalid("limits.max_record_bytes must be at least 1".into()));
+            return Err(ConfigError::Invalid(
+                "limits.max_record_bytes must be at least 1".into(),
+            ));
         }
         if self.host.batch_size == 0 || self.host.batch_size > 65_536 {
             return Err(ConfigError::Invalid(format!(
@@ -126,7 +128,9 @@ impl Config {
             )));
         }
         if self.host.memory_limit_bytes < 4 * 1024 * 1024 {
-            return Err(ConfigError::Invalid("host.memory_limit_bytes must be at least 4 MiB".into()));
+            return Err(ConfigError::Invalid(
+                "host.memory_limit_bytes must be at least 4 MiB".into(),
+            ));
         }
         if self.host.call_timeout_ms == 0 || self.host.fuel_per_byte == 0 {
             return Err(ConfigError::Invalid(

@@ -13,7 +13,8 @@ fn mwsiem(args: &[&str]) -> Output {
 /// The binary, with its precompiled-component cache kept inside the build directory.
 fn mwsiem_cmd() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_mwsiem"));
-    cmd.current_dir(repo()).env("MWSIEM_CACHE_DIR", env!("CARGO_TARGET_TMPDIR"));
+    cmd.current_dir(repo())
+        .env("MWSIEM_CACHE_DIR", env!("CARGO_TARGET_TMPDIR"));
     cmd
 }
 
@@ -161,4 +162,105 @@ fn raw_data_from_the_config_file() {
     assert_eq!(out.status.code(), Some(0));
     let ev: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(ev["raw_data"].as_str().unwrap().contains("SorjFyTNZnDK"));
+}
+
+#[test]
+fn both_engines_replay_identically() {
+    let component = mwsiem(&["replay", "testdata/sftp", "testdata/cases", "-q"]);
+    let native = mwsiem(&["replay", "testdata/sftp", "testdata/cases", "-q", "--engine", "native"]);
+    assert_eq!(component.status.code(), Some(0));
+    assert!(component.stdout.len() > 10_000);
+    assert_eq!(component.stdout, native.stdout);
+}
+
+#[test]
+fn a_trap_in_the_guest_does_not_stop_the_replay() {
+    let config = tmp("small-memory.toml");
+    std::fs::write(&config, "[host]\nmemory_limit_bytes = 4194304\n").unwrap();
+    let input = tmp("with-huge-record.json");
+    let good = std::fs::read_to_string(repo().join("testdata/cases/v2_config_change.json")).unwrap();
+    let huge = format!(
+        r#"{{"version":"2","event_type":"X","event_time":"2025-01-01 00:00:00","blob":"{}"}}"#,
+        "A".repeat(8 << 20)
+    );
+    std::fs::write(&input, format!("{good}{huge}\n{good}")).unwrap();
+    let dead = tmp("trap-dead.ndjson");
+    let out = mwsiem(&[
+        "replay",
+        input.to_str().unwrap(),
+        "-c",
+        config.to_str().unwrap(),
+        "--dead-letter",
+        dead.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    // The fixture has 3 good records and 1 without config_name, twice; then the huge one.
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 6);
+    let letters = std::fs::read_to_string(&dead).unwrap();
+    let reasons: Vec<serde_json::Value> = letters.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(
+        reasons
+            .iter()
+            .map(|l| l["reason"].as_str().unwrap())
+            .collect::<Vec<_>>(),
+        ["missing_field", "trap", "missing_field"]
+    );
+    let l = &reasons[1];
+    assert_eq!(l["reason"], "trap");
+    assert!(
+        l["message"].as_str().unwrap().contains("the component trapped"),
+        "{}",
+        l["message"]
+    );
+    assert_eq!(l["record"].as_str().unwrap().len(), huge.len());
+}
+
+#[test]
+fn users_file_from_the_flag_or_the_config() {
+    let by_flag = mwsiem(&[
+        "replay",
+        "testdata/cases/seed_v2_permission_change.json",
+        "--users",
+        "testdata/users.csv",
+        "-q",
+    ]);
+    assert_eq!(by_flag.status.code(), Some(0));
+    let ev: serde_json::Value = serde_json::from_slice(&by_flag.stdout).unwrap();
+    assert_eq!(ev["user"]["email_addr"], "cory.webb@acme.example");
+    assert_eq!(ev["actor"]["user"]["full_name"], "Ada Admin, Jr.");
+
+    let config = repo().join("testdata/mwsiem-users.toml");
+    let by_config = mwsiem(&[
+        "replay",
+        "testdata/cases/seed_v2_permission_change.json",
+        "-c",
+        config.to_str().unwrap(),
+        "-q",
+    ]);
+    assert_eq!(by_config.stdout, by_flag.stdout);
+
+    let missing = mwsiem(&["replay", "testdata/sftp", "--users", "/nonexistent/users.csv"]);
+    assert_eq!(missing.status.code(), Some(2));
+    let bad = tmp("bad-users.csv");
+    std::fs::write(&bad, "email\nx@y\n").unwrap();
+    let bad = mwsiem(&["replay", "testdata/sftp", "--users", bad.to_str().unwrap()]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("user_id"));
+}
+
+#[test]
+fn another_component_build_can_be_loaded() {
+    let out = mwsiem(&["replay", "testdata/sftp", "--component", "/nonexistent.wasm"]);
+    assert_eq!(out.status.code(), Some(2));
+    let not_wasm = tmp("not.wasm");
+    std::fs::write(&not_wasm, b"\0asm garbage").unwrap();
+    let out = mwsiem(&[
+        "replay",
+        "testdata/sftp",
+        "--component",
+        not_wasm.to_str().unwrap(),
+        "--no-cache",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot compile the component"));
 }

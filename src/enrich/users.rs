@@ -216,10 +216,12 @@ fn add_user_facts(user: &mut Map<'_>, dir: &dyn UserDirectory) {
     if let (Some(name), None) = (info.name, user.get("full_name")) {
         user.insert("full_name", Value::str(name));
     }
-    if let (Some(dept), None) = (info.department, user.get("org")) {
-        let mut org = Map::with_capacity(1);
-        org.insert("ou_name", Value::str(dept));
-        user.insert("org", Value::Object(org));
+    // OCSF's `org` needs the organization's own name, which a directory row does not give;
+    // `ldap_person.department` is the attribute made for it.
+    if let (Some(dept), None) = (info.department, user.get("ldap_person")) {
+        let mut person = Map::with_capacity(1);
+        person.insert("department", Value::str(dept));
+        user.insert("ldap_person", Value::Object(person));
     }
 }
 
@@ -286,7 +288,7 @@ mod tests {
         enrich_users(&mut ev, &dir);
         assert_eq!(
             json::to_string(&Value::Object(ev)),
-            r#"{"actor":{"user":{"uid":"7","email_addr":"a@x","org":{"ou_name":"IT"}}},"user":{"uid":"8"}}"#
+            r#"{"actor":{"user":{"uid":"7","email_addr":"a@x","ldap_person":{"department":"IT"}}},"user":{"uid":"8"}}"#
         );
     }
 }

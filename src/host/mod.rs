@@ -292,6 +292,25 @@ impl ComponentPipeline<'_> {
         }
     }
 
+    /// Normalizes an export chunk the guest frames itself (NDJSON, pretty objects, an array):
+    /// `(offset, line, result)` per record, in order. A trap fails every record of the call.
+    pub fn process_batch(
+        &mut self,
+        data: &[u8],
+        meta: &RecordMeta<'_>,
+    ) -> Result<Vec<(u64, u64, RecordResult)>, ComponentError> {
+        self.engine.arm(&mut self.store, data.len());
+        let call = self
+            .bindings
+            .mwsiem_transform_transform()
+            .pipeline()
+            .call_process_batch(&mut self.store, self.pipeline, data, &wit_meta(meta));
+        match call {
+            Ok(items) => Ok(items.into_iter().map(|i| (i.offset, i.line, item_result(i))).collect()),
+            Err(trap) => Err(self.recover(trap)),
+        }
+    }
+
     /// Records, events and errors the current guest instance has seen.
     pub fn counters(&mut self) -> Option<(u64, u64, u64)> {
         let c = self

@@ -208,3 +208,41 @@ pub fn leaf_texts(v: &mwsiem::json::Value<'_>, out: &mut Vec<String>) {
         V::Null => out.push("null".into()),
     }
 }
+
+/// One NDJSON file of everything that has gone wrong in log pipelines.
+pub fn hostile_input() -> Vec<u8> {
+    let good = br#"{"version":"2","severity":"INFO","event_id":"ok","event_type":"CONFIG_CHANGE","event_source":"MOVEWORKS","event_time":"2025-07-29 15:21:33.228745","event_data":{"config_name":"A","user_id":"1"}}"#;
+    let mut lines: Vec<Vec<u8>> = vec![
+        good.to_vec(),
+        br#"{"version":"2","event_type":"EXTERNAL_API","event_time":"2025-10-16 19:00:23","event_data":{"request_method":"GET","request_uri":"https://x"#.to_vec(),
+        b"{\"version\":\"2\",\"event_type\":\"CONFIG_CHANGE\",\"event_time\":\"2025-10-16 19:00:23\",\"event_data\":{\"config_name\":\"\xff\xfe\"}}".to_vec(),
+        b"[1,2,3]".to_vec(),
+        b"\"just a string\"".to_vec(),
+        b"3.14".to_vec(),
+        b"true".to_vec(),
+        b"{}".to_vec(),
+        b"{\"version\":\"2\",\"event_type\":\"CONFIG_CHANGE\",\"event_time\":\"2025-10-16 19:00:23\",\"event_data\":{\"config_name\":\"nul\0inside\"}}".to_vec(),
+        b"\0\0\0\0".to_vec(),
+        br#"{"version":"2","event_type":"CONFIG_CHANGE","event_time":"2025-10-16 19:00:23","event_data":{"config_name":"\ud800"}}"#.to_vec(),
+        br#"{"version":["2"],"event_type":"CONFIG_CHANGE","event_time":"2025-10-16 19:00:23","event_data":{}}"#.to_vec(),
+        br#"{"version":"2","event_type":null,"event_time":"2025-10-16 19:00:23","event_data":{}}"#.to_vec(),
+        br#"{"version":"2","event_type":"EXTERNAL_API","event_time":{"t":1},"event_data":{}}"#.to_vec(),
+        br#"{"version":"2","event_type":"EXTERNAL_API","event_time":"2025-10-16 19:00:23","event_data":{"request_method":["GET"],"request_uri":{}}}"#.to_vec(),
+        br#"{"version":"2","event_type":"PERMISSION_CHANGE","event_time":"2025-10-16 19:00:23","event_data":{"assigned_roles":[{"app":1}]}}"#.to_vec(),
+        br#"{"version":"2","event_type":"AUTHENTICATION","event_time":"2025-10-16 19:00:23","event_data":{"authn_event_type":"X","source_ip":12,"idp_metadata":[]}}"#.to_vec(),
+    ];
+    let deep = "[".repeat(20_000) + &"]".repeat(20_000);
+    lines.push(format!(r#"{{"version":"2","event_type":"CONFIG_CHANGE","event_time":"2025-10-16 19:00:23","event_data":{{"config_name":"d","x":{deep}}}}}"#).into_bytes());
+    lines.push(deep.clone().into_bytes());
+    lines.push(format!("{{\"a\":{}", "{\"a\":".repeat(20_000)).into_bytes());
+    let big = "A".repeat(2 * 1024 * 1024);
+    lines.push(format!(r#"{{"version":"2","event_type":"CONFIG_CHANGE","event_time":"2025-10-16 19:00:23","event_data":{{"config_name":"big","blob":"{big}"}}}}"#).into_bytes());
+    lines.push(format!(r#"{{"version":"2","event_type":"{big}","event_time":"2025-10-16 19:00:23"}}"#).into_bytes());
+    lines.push(good.to_vec());
+    let mut out = Vec::new();
+    for l in lines {
+        out.extend_from_slice(&l);
+        out.extend_from_slice(b"\n");
+    }
+    out
+}
