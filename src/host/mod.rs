@@ -66,7 +66,7 @@ pub enum ComponentError {
 pub struct HostState {
     wasi: WasiCtx,
     table: ResourceTable,
-    limits: StoreLimits,
+    limits: MemoryCap,
     stderr: MemoryOutputPipe,
     directory: Arc<dyn UserDirectory>,
 }
@@ -89,6 +89,39 @@ impl directory::Host for HostState {
             name: u.name,
             department: u.department,
         })
+    }
+}
+
+/// `StoreLimits`, remembering the growth it refused, so a trap caused by the memory cap can
+/// say so (the guest's own out-of-memory message may not make it out of a full memory).
+pub struct MemoryCap {
+    limits: StoreLimits,
+    refused: Option<usize>,
+}
+
+impl wasmtime::ResourceLimiter for MemoryCap {
+    fn memory_growing(&mut self, current: usize, desired: usize, maximum: Option<usize>) -> wasmtime::Result<bool> {
+        let ok = self.limits.memory_growing(current, desired, maximum)?;
+        if !ok {
+            self.refused = Some(desired);
+        }
+        Ok(ok)
+    }
+
+    fn table_growing(&mut self, current: usize, desired: usize, maximum: Option<usize>) -> wasmtime::Result<bool> {
+        self.limits.table_growing(current, desired, maximum)
+    }
+
+    fn instances(&self) -> usize {
+        self.limits.instances()
+    }
+
+    fn tables(&self) -> usize {
+        self.limits.tables()
+    }
+
+    fn memories(&self) -> usize {
+        self.limits.memories()
     }
 }
 
@@ -153,7 +186,7 @@ impl ComponentEngine {
             HostState {
                 wasi,
                 table: ResourceTable::new(),
-                limits,
+                limits: MemoryCap { limits, refused: None },
                 stderr,
                 directory: Arc::clone(directory),
             },
@@ -325,10 +358,17 @@ impl ComponentPipeline<'_> {
     /// Turns a trap into a record error and replaces the poisoned Store with a fresh one.
     fn recover(&mut self, trap: wasmtime::Error) -> ComponentError {
         let stderr = String::from_utf8_lossy(&self.store.data().stderr.contents()).into_owned();
-        let error = ComponentError::Trap {
-            reason: format!("{trap:#}").lines().next().unwrap_or("trap").to_owned(),
-            stderr,
-        };
+        if std::env::var_os("MWSIEM_DEBUG_TRAPS").is_some() {
+            eprintln!("mwsiem: trap: {trap:?}");
+        }
+        let mut reason = trap_reason(&trap);
+        if let Some(wanted) = self.store.data().limits.refused {
+            reason.push_str(&format!(
+                " (guest memory capped at {} bytes by host.memory_limit_bytes; it asked for {wanted})",
+                self.engine.limits.memory_limit_bytes
+            ));
+        }
+        let error = ComponentError::Trap { reason, stderr };
         // The configuration instantiated before, so it will again.
         if let Ok((store, bindings, pipeline)) = self.engine.instantiate(&self.config_toml, &self.directory) {
             self.store = store;
@@ -336,6 +376,15 @@ impl ComponentPipeline<'_> {
             self.pipeline = pipeline;
         }
         error
+    }
+}
+
+/// The trap's own words (`wasm trap: wasm `unreachable` instruction executed`), not the
+/// backtrace header wasmtime puts first.
+fn trap_reason(e: &wasmtime::Error) -> String {
+    match e.downcast_ref::<wasmtime::Trap>() {
+        Some(trap) => trap.to_string(),
+        None => e.root_cause().to_string(),
     }
 }
 
