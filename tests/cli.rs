@@ -264,3 +264,19 @@ fn another_component_build_can_be_loaded() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot compile the component"));
 }
+
+#[test]
+fn exports_the_embedded_component() {
+    let path = tmp("exported.wasm");
+    let out = mwsiem(&["export-component", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0));
+    let bytes = std::fs::read(&path).unwrap();
+    assert_eq!(&bytes[..4], b"\0asm");
+    // A component (layer 1), not a core module (version 1, layer 0).
+    assert_eq!(&bytes[6..8], &[1, 0]);
+    let replay = mwsiem(&["replay", "testdata/sftp", "-q", "--component", path.to_str().unwrap()]);
+    assert_eq!(
+        replay.stdout,
+        std::fs::read(repo().join("testdata/sftp.ocsf.json")).unwrap()
+    );
+}

@@ -43,6 +43,13 @@ struct Cli {
 enum Command {
     /// Normalize export files, mirrored SFTP trees (`logs/...`, `logs/v1/...`) or stdin.
     Replay(ReplayArgs),
+    /// Write the embedded WebAssembly component (mwsiem:transform@0.1.0) to a file, for other
+    /// component hosts or `wasm-tools component wit`.
+    ExportComponent {
+        /// Where to write the `.wasm` file.
+        #[arg(value_name = "FILE.wasm")]
+        output: PathBuf,
+    },
 }
 
 #[derive(clap::Args, Debug)]
@@ -104,18 +111,22 @@ pub fn main() -> ExitCode {
             };
         }
     };
-    match cli.command {
-        Command::Replay(args) => match replay(args) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(Failure::Usage(e)) => {
-                eprintln!("mwsiem: {e:#}");
-                ExitCode::from(2)
-            }
-            Err(Failure::Io(e)) => {
-                eprintln!("mwsiem: {e:#}");
-                ExitCode::from(1)
-            }
-        },
+    let result = match cli.command {
+        Command::Replay(args) => replay(args),
+        Command::ExportComponent { output } => std::fs::write(&output, mwsiem::host::embedded_component())
+            .with_context(|| format!("cannot write {}", output.display()))
+            .map_err(Failure::Io),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Usage(e)) => {
+            eprintln!("mwsiem: {e:#}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Io(e)) => {
+            eprintln!("mwsiem: {e:#}");
+            ExitCode::from(1)
+        }
     }
 }
 

@@ -196,10 +196,10 @@ fn csv_rows(text: &str) -> Result<Vec<(usize, Vec<String>)>, DirectoryError> {
 /// Adds directory facts to every OCSF `user` with a `uid` (`actor.user`, `user`). Facts the
 /// event already has are left alone.
 pub fn enrich_users(event: &mut Map<'_>, dir: &dyn UserDirectory) {
-    if let Some(Value::Object(actor)) = event.get_mut("actor") {
-        if let Some(Value::Object(user)) = actor.get_mut("user") {
-            add_user_facts(user, dir);
-        }
+    if let Some(Value::Object(actor)) = event.get_mut("actor")
+        && let Some(Value::Object(user)) = actor.get_mut("user")
+    {
+        add_user_facts(user, dir);
     }
     if let Some(Value::Object(user)) = event.get_mut("user") {
         add_user_facts(user, dir);

@@ -8,6 +8,61 @@
 //! * A trap poisons the whole `Store`. The records of the trapping call are retried one per call
 //!   in a fresh `Store` so that only the record that traps becomes a dead letter, with the trap
 //!   reason and what the guest wrote to stderr; processing goes on.
+//!
+//! ## Embedding the component in another wasmtime host
+//!
+//! The component needs only WASI (for its stderr) and the `directory` import. With plain
+//! wasmtime and the WIT in `wit/` (`mwsiem export-component mwsiem.wasm` writes the file):
+//!
+//! ```no_run
+//! use wasmtime::component::{Component, HasSelf, Linker, ResourceTable};
+//! use wasmtime::{Engine, Store};
+//! use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+//!
+//! mod bindings {
+//!     wasmtime::component::bindgen!({ path: "wit", world: "transform-world" });
+//! }
+//! use bindings::TransformWorld;
+//! use bindings::mwsiem::transform::{directory, types};
+//!
+//! struct State { wasi: WasiCtx, table: ResourceTable }
+//!
+//! impl WasiView for State {
+//!     fn ctx(&mut self) -> WasiCtxView<'_> {
+//!         WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+//!     }
+//! }
+//! impl types::Host for State {}
+//! impl directory::Host for State {
+//!     // Your user directory: called with each Moveworks user_id the events mention.
+//!     fn lookup(&mut self, _user_id: String) -> Option<directory::UserInfo> {
+//!         None
+//!     }
+//! }
+//!
+//! fn main() -> wasmtime::Result<()> {
+//!     let engine = Engine::default();
+//!     let component = Component::from_file(&engine, "mwsiem.wasm")?;
+//!     let mut linker = Linker::new(&engine);
+//!     wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
+//!     TransformWorld::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?;
+//!     let state = State { wasi: WasiCtx::builder().build(), table: ResourceTable::new() };
+//!     let mut store = Store::new(&engine, state);
+//!     let world = TransformWorld::instantiate(&mut store, &component, &linker)?;
+//!     let api = world.mwsiem_transform_transform().pipeline();
+//!     // The configuration is mwsiem.toml text; "" means the defaults.
+//!     let pipeline = api.call_create(&mut store, "")?.expect("valid configuration");
+//!     let meta = types::RecordMeta { source: Some("audit.json".into()), timestamp_ms: None };
+//!     let record = br#"{"version": "2", "event_type": "CONFIG_CHANGE",
+//!         "event_time": "2025-07-29 15:21:33.228745", "event_data": {"config_name": "X"}}"#;
+//!     match api.call_process(&mut store, pipeline, record, &meta)? {
+//!         Ok(event) => println!("{event}"),
+//!         Err(reason) => eprintln!("rejected: {reason:?}"),
+//!     }
+//!     pipeline.resource_drop(&mut store)?;
+//!     Ok(())
+//! }
+//! ```
 
 pub mod cache;
 
