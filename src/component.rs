@@ -7,6 +7,7 @@
 use crate::enrich::{UserDirectory, UserInfo};
 use crate::{Config, Framer, Pipeline, RecordError, RecordMeta};
 use std::cell::Cell;
+use std::collections::HashMap;
 use std::sync::Arc;
 
 wit_bindgen::generate!({
@@ -20,16 +21,33 @@ use mwsiem::transform::types::{BatchItem, Counters, RecordError as WitRecordErro
 
 struct Component;
 
-/// The host's directory, asked through the WIT import.
-struct ImportedDirectory;
+/// The host's directory, asked through the WIT import. Answers are remembered (user ids repeat
+/// a lot in audit logs, and each lookup crosses into the host); the memory is bounded by
+/// starting over when it is full.
+struct ImportedDirectory {
+    seen: std::sync::Mutex<HashMap<String, Option<UserInfo>>>,
+}
+
+const REMEMBERED_USERS: usize = 4096;
 
 impl UserDirectory for ImportedDirectory {
     fn lookup(&self, user_id: &str) -> Option<UserInfo> {
-        directory::lookup(user_id).map(|u| UserInfo {
+        // The guest is single-threaded: the lock is never contended, and never poisoned since
+        // nothing in it panics.
+        let mut seen = self.seen.lock().ok()?;
+        if let Some(known) = seen.get(user_id) {
+            return known.clone();
+        }
+        let found = directory::lookup(user_id).map(|u| UserInfo {
             email: u.email,
             name: u.name,
             department: u.department,
-        })
+        });
+        if seen.len() >= REMEMBERED_USERS {
+            seen.clear();
+        }
+        seen.insert(user_id.to_owned(), found.clone());
+        found
     }
 }
 
@@ -59,14 +77,17 @@ fn to_wit_error(e: RecordError) -> WitRecordError {
 }
 
 impl GuestPipelineImpl {
-    fn run(&self, record: &[u8], meta: &RecordMeta<'_>, out: &mut Vec<u8>) -> Result<String, WitRecordError> {
+    /// One record. `hint` sizes the output buffer (the last event's length), which then
+    /// becomes the returned string without a copy.
+    fn run(&self, record: &[u8], meta: &RecordMeta<'_>, hint: &mut usize) -> Result<String, WitRecordError> {
         self.records.set(self.records.get() + 1);
-        out.clear();
-        match self.pipeline.process_meta_into(record, meta, out) {
+        let mut out = Vec::with_capacity(*hint + 256);
+        match self.pipeline.process_meta_into(record, meta, &mut out) {
             Ok(_) => {
                 self.events.set(self.events.get() + 1);
-                // The writer emits UTF-8 only.
-                Ok(String::from_utf8_lossy(out).into_owned())
+                *hint = out.len();
+                // The writer emits UTF-8 only; the fallback never runs.
+                Ok(String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
             }
             Err(e) => Err(to_wit_error(e)),
         }
@@ -76,7 +97,12 @@ impl GuestPipelineImpl {
 impl GuestPipeline for GuestPipelineImpl {
     fn create(config: String) -> Result<PipelineHandle, String> {
         let config = Config::from_toml(&config).map_err(|e| e.to_string())?;
-        let pipeline = Pipeline::new(config).with_directory(Arc::new(ImportedDirectory));
+        let mut pipeline = Pipeline::new(config);
+        if directory::has_users() {
+            pipeline = pipeline.with_directory(Arc::new(ImportedDirectory {
+                seen: std::sync::Mutex::new(HashMap::new()),
+            }));
+        }
         Ok(PipelineHandle::new(GuestPipelineImpl {
             pipeline,
             records: Cell::new(0),
@@ -89,7 +115,7 @@ impl GuestPipeline for GuestPipelineImpl {
             source: meta.source.as_deref(),
             timestamp_ms: meta.timestamp_ms,
         };
-        self.run(&record, &meta, &mut Vec::with_capacity(record.len() * 3))
+        self.run(&record, &meta, &mut (record.len() * 3))
     }
 
     fn process_batch(&self, data: Vec<u8>, meta: WitRecordMeta) -> Vec<BatchItem> {
@@ -97,14 +123,14 @@ impl GuestPipeline for GuestPipelineImpl {
             source: meta.source.as_deref(),
             timestamp_ms: meta.timestamp_ms,
         };
-        let mut out = Vec::with_capacity(4096);
+        let mut hint = 1024;
         Framer::new(&data)
             .enumerate()
             .map(|(i, r)| BatchItem {
                 index: i as u32,
                 offset: r.offset,
                 line: r.line,
-                result: self.run(r.bytes, &meta, &mut out),
+                result: self.run(r.bytes, &meta, &mut hint),
             })
             .collect()
     }
@@ -114,7 +140,7 @@ impl GuestPipeline for GuestPipelineImpl {
             source: meta.source.as_deref(),
             timestamp_ms: meta.timestamp_ms,
         };
-        let mut out = Vec::with_capacity(4096);
+        let mut hint = 1024;
         records
             .iter()
             .enumerate()
@@ -122,7 +148,7 @@ impl GuestPipeline for GuestPipelineImpl {
                 index: i as u32,
                 offset: 0,
                 line: 1,
-                result: self.run(r, &meta, &mut out),
+                result: self.run(r, &meta, &mut hint),
             })
             .collect()
     }

@@ -18,6 +18,11 @@ pub struct UserInfo {
 /// Looks users up by `user_id` (decimal text).
 pub trait UserDirectory: Send + Sync {
     fn lookup(&self, user_id: &str) -> Option<UserInfo>;
+
+    /// False when `lookup` can only say `None` (lets hosts skip the calls).
+    fn has_users(&self) -> bool {
+        true
+    }
 }
 
 /// No directory: nothing is added.
@@ -27,6 +32,10 @@ pub struct NoDirectory;
 impl UserDirectory for NoDirectory {
     fn lookup(&self, _: &str) -> Option<UserInfo> {
         None
+    }
+
+    fn has_users(&self) -> bool {
+        false
     }
 }
 
@@ -47,6 +56,10 @@ pub enum DirectoryError {
 impl UserDirectory for StaticDirectory {
     fn lookup(&self, user_id: &str) -> Option<UserInfo> {
         self.users.get(user_id).cloned()
+    }
+
+    fn has_users(&self) -> bool {
+        !self.users.is_empty()
     }
 }
 

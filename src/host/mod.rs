@@ -38,6 +38,9 @@
 //!     fn lookup(&mut self, _user_id: String) -> Option<directory::UserInfo> {
 //!         None
 //!     }
+//!     fn has_users(&mut self) -> bool {
+//!         false
+//!     }
 //! }
 //!
 //! fn main() -> wasmtime::Result<()> {
@@ -138,6 +141,10 @@ impl WasiView for HostState {
 impl types::Host for HostState {}
 
 impl directory::Host for HostState {
+    fn has_users(&mut self) -> bool {
+        self.directory.has_users()
+    }
+
     fn lookup(&mut self, user_id: String) -> Option<directory::UserInfo> {
         self.directory.lookup(&user_id).map(|u| directory::UserInfo {
             email: u.email,
