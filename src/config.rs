@@ -2,20 +2,63 @@
 //!
 //! Unknown keys are errors: a misspelled option in a security pipeline must not be ignored.
 
-use serde::Deserialize;
+use crate::redact::{Action, Profile};
+use serde::{Deserialize, Serialize};
 
 /// The whole configuration. Every section and key is optional.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, Default)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     pub output: OutputConfig,
     pub limits: Limits,
+    pub redaction: RedactionConfig,
     pub enrichment: EnrichmentConfig,
     pub host: HostConfig,
 }
 
+/// What is hidden, and how (see `redact`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RedactionConfig {
+    /// `restricted` (the default: no request content, like admins without the PII Viewer role)
+    /// or `full` (everything but credentials).
+    pub profile: Profile,
+    /// What happens to credentials (under every profile).
+    pub credential_action: Action,
+    /// What happens to request content under `restricted`.
+    pub content_action: Action,
+    /// The HMAC-SHA256 key for `hash` (at least 16 bytes). The hosts also read
+    /// `MWSIEM_HMAC_KEY`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hmac_key: Option<String>,
+    /// Extra rules by OCSF field path, applied last.
+    #[serde(rename = "rule", skip_serializing_if = "Vec::is_empty")]
+    pub rules: Vec<FieldRule>,
+}
+
+impl Default for RedactionConfig {
+    fn default() -> Self {
+        RedactionConfig {
+            profile: Profile::Restricted,
+            credential_action: Action::Mask,
+            content_action: Action::Mask,
+            hmac_key: None,
+            rules: Vec::new(),
+        }
+    }
+}
+
+/// `[[redaction.rule]] path = "actor.user.email_addr"  action = "hash"`: arrays along the path
+/// are entered transparently and `*` matches any one key.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct FieldRule {
+    pub path: String,
+    pub action: Action,
+}
+
 /// Where the hosts find enrichment data (the core itself reads no files).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, Default)]
 #[serde(deny_unknown_fields, default)]
 pub struct EnrichmentConfig {
     /// A users file (CSV or JSON, see `enrich::users`), read by the CLI and the Fluent Bit filter.
@@ -24,7 +67,7 @@ pub struct EnrichmentConfig {
 }
 
 /// How the native host runs the component (ignored by the guests themselves).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct HostConfig {
     /// Memory one component instance may grow to, in bytes.
@@ -39,7 +82,7 @@ pub struct HostConfig {
     pub batch_size: usize,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum CpuLimitKind {
     Epoch,
@@ -59,7 +102,7 @@ impl Default for HostConfig {
 }
 
 /// What goes into each event besides the mapping.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, Default)]
 #[serde(deny_unknown_fields, default)]
 pub struct OutputConfig {
     /// Copy the original record into OCSF `raw_data`.
@@ -71,7 +114,7 @@ pub struct OutputConfig {
 }
 
 /// Bounds that keep hostile input from costing unbounded time, memory or stack.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Limits {
     /// Records larger than this are rejected unparsed (`too_large`).
@@ -103,8 +146,17 @@ pub enum ConfigError {
 impl Config {
     /// Parses and checks a `mwsiem.toml` text.
     pub fn from_toml(text: &str) -> Result<Self, ConfigError> {
-        let config: Config =
+        Self::from_toml_with_key(text, None)
+    }
+
+    /// Parses and checks a `mwsiem.toml` text; `env_key` (a host's `MWSIEM_HMAC_KEY`) is the
+    /// HMAC key when the text names none.
+    pub fn from_toml_with_key(text: &str, env_key: Option<String>) -> Result<Self, ConfigError> {
+        let mut config: Config =
             toml::from_str(text).map_err(|e| ConfigError::Toml(e.to_string().trim_end().to_owned()))?;
+        if config.redaction.hmac_key.is_none() {
+            config.redaction.hmac_key = env_key.filter(|k| !k.is_empty());
+        }
         config.validate()?;
         Ok(config)
     }
@@ -119,6 +171,38 @@ impl Config {
         if self.limits.max_record_bytes == 0 {
             return Err(ConfigError::Invalid(
                 "limits.max_record_bytes must be at least 1".into(),
+            ));
+        }
+        let r = &self.redaction;
+        let hashes = r.credential_action == Action::Hash
+            || r.content_action == Action::Hash
+            || r.rules.iter().any(|rule| rule.action == Action::Hash);
+        match &r.hmac_key {
+            None if hashes => {
+                return Err(ConfigError::Invalid(
+                    "redaction: action \"hash\" needs a key: set redaction.hmac_key or MWSIEM_HMAC_KEY".into(),
+                ));
+            }
+            Some(k) if k.len() < 16 => {
+                return Err(ConfigError::Invalid(
+                    "redaction.hmac_key must be at least 16 bytes".into(),
+                ));
+            }
+            _ => {}
+        }
+        if let Some(rule) = r
+            .rules
+            .iter()
+            .find(|rule| rule.path.is_empty() || rule.path.split('.').any(str::is_empty))
+        {
+            return Err(ConfigError::Invalid(format!(
+                "redaction.rule path {:?} is not a dotted OCSF path",
+                rule.path
+            )));
+        }
+        if self.output.raw_data && r.profile == Profile::Restricted {
+            return Err(ConfigError::Invalid(
+                "output.raw_data copies request content into every event: it needs redaction.profile = \"full\"".into(),
             ));
         }
         if self.host.batch_size == 0 || self.host.batch_size > 65_536 {
@@ -152,7 +236,7 @@ mod tests {
 
     #[test]
     fn reads_every_key() {
-        let c = Config::from_toml("[output]\nraw_data = true\n[limits]\nmax_record_bytes = 1024\nmax_depth = 10\n")
+        let c = Config::from_toml("[output]\nraw_data = true\n[limits]\nmax_record_bytes = 1024\nmax_depth = 10\n[redaction]\nprofile = \"full\"\n")
             .unwrap();
         assert!(c.output.raw_data);
         assert_eq!(
@@ -175,6 +259,25 @@ mod tests {
         assert_eq!(c.enrichment.users_file.as_deref(), Some("users.csv"));
         assert!(Config::from_toml("[host]\ncpu_limit = \"wallclock\"\n").is_err());
         assert!(Config::from_toml("[host]\nbatch_size = 0\n").is_err());
+    }
+
+    #[test]
+    fn redaction_section_and_its_checks() {
+        let text = "[redaction]\nprofile = \"full\"\ncontent_action = \"drop\"\n[[redaction.rule]]\npath = \"actor.user.email_addr\"\naction = \"hash\"\n";
+        let e = Config::from_toml(text).unwrap_err().to_string();
+        assert!(e.contains("needs a key"), "{e}");
+        let c = Config::from_toml_with_key(text, Some("0123456789abcdef".into())).unwrap();
+        assert_eq!(c.redaction.profile, Profile::Full);
+        assert_eq!(c.redaction.rules[0].action, Action::Hash);
+        assert!(Config::from_toml_with_key(text, Some("short".into())).is_err());
+        assert!(
+            Config::from_toml("[output]\nraw_data = true\n")
+                .unwrap_err()
+                .to_string()
+                .contains("profile")
+        );
+        assert!(Config::from_toml("[[redaction.rule]]\npath = \"a..b\"\naction = \"drop\"\n").is_err());
+        assert!(Config::from_toml("[redaction]\nprofile = \"open\"\n").is_err());
     }
 
     #[test]

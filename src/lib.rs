@@ -32,6 +32,7 @@ pub mod json;
 pub mod ocsf;
 pub mod parse;
 pub mod pipeline;
+pub mod redact;
 
 #[cfg(target_env = "p2")]
 mod component;

@@ -6,6 +6,7 @@ use crate::enrich::{NoDirectory, UserDirectory, enrich_users};
 use crate::error::RecordError;
 use crate::json::{self, Map, Value};
 use crate::ocsf::normalize;
+use crate::redact::Redactor;
 use std::sync::Arc;
 
 /// What the host knows of a record's origin (used only with `output.source_metadata`).
@@ -22,6 +23,7 @@ pub struct RecordMeta<'a> {
 pub struct Pipeline {
     config: Config,
     directory: Arc<dyn UserDirectory>,
+    redactor: Redactor,
 }
 
 impl std::fmt::Debug for Pipeline {
@@ -35,6 +37,7 @@ impl std::fmt::Debug for Pipeline {
 impl Pipeline {
     pub fn new(config: Config) -> Self {
         Pipeline {
+            redactor: Redactor::new(&config.redaction),
             config,
             directory: Arc::new(NoDirectory),
         }
@@ -85,8 +88,15 @@ impl Pipeline {
                 ocsf.insert("raw_data", Value::str(raw.trim()));
             }
         }
+        // Last, so that enriched and copied values are covered too.
+        self.redactor.redact(&mut ocsf);
         json::write_value(out, &Value::Object(ocsf));
         Ok(kind)
+    }
+
+    /// The configured redactor (also for text that never became an event).
+    pub fn redactor(&self) -> &Redactor {
+        &self.redactor
     }
 
     /// The user directory enrichment uses.

@@ -151,7 +151,7 @@ fn io_errors_exit_1() {
 #[test]
 fn raw_data_from_the_config_file() {
     let config = tmp("raw.toml");
-    std::fs::write(&config, "[output]\nraw_data = true\n").unwrap();
+    std::fs::write(&config, "[output]\nraw_data = true\n[redaction]\nprofile = \"full\"\n").unwrap();
     let out = mwsiem(&[
         "replay",
         "testdata/cases/seed_v2_agent_studio_log.json",

@@ -1,0 +1,165 @@
+//! Which field and parameter names say "secret" (always redacted) or "content" (redacted under
+//! the restricted profile).
+
+/// Lower-cases and unifies separators: `Client-Secret`, `clientSecret` and `client_secret` are
+/// the same name.
+fn normalize(name: &str) -> String {
+    let mut out = String::with_capacity(name.len() + 4);
+    let mut prev_lower = false;
+    for c in name.chars() {
+        if c.is_ascii_uppercase() && prev_lower {
+            out.push('_');
+        }
+        prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+        out.push(match c {
+            '-' | '.' | ' ' => '_',
+            c => c.to_ascii_lowercase(),
+        });
+    }
+    out
+}
+
+const SECRET_NAMES: [&str; 39] = [
+    "password",
+    "passwd",
+    "pwd",
+    "pass",
+    "passphrase",
+    "secret",
+    "client_secret",
+    "token",
+    "access_token",
+    "refresh_token",
+    "id_token",
+    "auth_token",
+    "session_token",
+    "api_token",
+    "bearer",
+    "jwt",
+    "api_key",
+    "apikey",
+    "x_api_key",
+    "private_key",
+    "authorization",
+    "proxy_authorization",
+    "www_authenticate",
+    "cookie",
+    "set_cookie",
+    "session",
+    "sessionid",
+    "session_id",
+    "sid",
+    "signature",
+    "sig",
+    "code",
+    "assertion",
+    "saml_response",
+    "saml_assertion",
+    "credential",
+    "credentials",
+    "otp",
+    "mfa_code",
+];
+
+const SECRET_SUFFIXES: [&str; 9] = [
+    "_password",
+    "_passwd",
+    "_secret",
+    "_token",
+    "_api_key",
+    "_apikey",
+    "_private_key",
+    "_assertion",
+    "_credentials",
+];
+
+/// A name whose value is a credential: redacted under every profile.
+///
+/// Deliberately not matched: names that only contain such a word (`sanitized_access_token_info`,
+/// `token_type`, `status_code`), whose values are facts about credentials, not credentials.
+pub fn is_secret_name(name: &str) -> bool {
+    if name.is_empty() || name.len() > 64 {
+        return false;
+    }
+    let n = normalize(name);
+    SECRET_NAMES.contains(&n.as_str()) || SECRET_SUFFIXES.iter().any(|s| n.ends_with(s)) || n == "samlresponse"
+}
+
+const CONTENT_NAMES: [&str; 20] = [
+    "body",
+    "request_body",
+    "response_body",
+    "payload",
+    "request_payload",
+    "response_payload",
+    "payload_data",
+    "headers",
+    "request_headers",
+    "response_headers",
+    "http_headers",
+    "params",
+    "query",
+    "query_params",
+    "form",
+    "form_data",
+    "request",
+    "response",
+    "input_arguments",
+    "accessed_variables",
+];
+
+/// A name whose value is request or response content (bodies, payloads, headers, query
+/// parameters): hidden under the restricted profile, like the vendor's view for admins without
+/// the PII Viewer role. Agent Studio's always-redacted attributes are among them.
+pub fn is_content_name(name: &str) -> bool {
+    let n = normalize(name);
+    CONTENT_NAMES.contains(&n.as_str()) || n == "return_value" || n.ends_with("_body") || n.ends_with("_payload")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_names() {
+        for n in [
+            "password",
+            "Client-Secret",
+            "clientSecret",
+            "refresh_token",
+            "X-Api-Key",
+            "SAMLResponse",
+            "db_password",
+            "code",
+        ] {
+            assert!(is_secret_name(n), "{n}");
+        }
+        for n in [
+            "sanitized_access_token_info",
+            "token_type",
+            "status_code",
+            "expires_at",
+            "integration_id",
+            "user_id",
+            "",
+        ] {
+            assert!(!is_secret_name(n), "{n}");
+        }
+    }
+
+    #[test]
+    fn content_names() {
+        for n in [
+            "request_body",
+            "Request-Headers",
+            "payload",
+            "response_payload",
+            "input_arguments",
+        ] {
+            assert!(is_content_name(n), "{n}");
+        }
+        for n in ["request_method", "request_uri", "response_status_code"] {
+            assert!(!is_content_name(n), "{n}");
+        }
+    }
+}

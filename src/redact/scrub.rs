@@ -1,0 +1,383 @@
+//! Finding credentials inside free text, wherever a string came from.
+//!
+//! Recognized (a hand-written scanner: no regex engine in the guests):
+//! * JWTs (`eyJ...`.`...`.`...`) and vendor tokens (Slack `xox?-`, GitHub `ghp_`/`github_pat_`,
+//!   AWS `AKIA...`);
+//! * authorization schemes: `Bearer <token>`, `Basic <b64>`, `Token`, `Digest`, `Negotiate`;
+//! * header lines and key/value pairs whose name says secret: `Authorization: ...`,
+//!   `password=...`, `"client_secret": "..."`;
+//! * passwords in URL userinfo: `https://user:pass@host`;
+//! * PEM private keys and SAML assertions (XML or base64).
+//!
+//! Every finding is a span of the string; [`scrub`] replaces each span by the action's result.
+
+use super::action::{Action, Applier};
+use super::names::is_secret_name;
+use std::borrow::Cow;
+
+/// A credential span, in bytes.
+type Span = (usize, usize);
+
+/// `text` with every credential span replaced by `action`'s output; borrowed when none is found.
+pub fn scrub<'a>(text: &'a str, action: Action, applier: &Applier) -> Cow<'a, str> {
+    let spans = credential_spans(text);
+    if spans.is_empty() {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for (start, end) in spans {
+        out.push_str(&text[at..start]);
+        out.push_str(&applier.apply_inline(action, &text[start..end]));
+        at = end;
+    }
+    out.push_str(&text[at..]);
+    Cow::Owned(out)
+}
+
+/// True when `text` holds a credential (used by tests and callers that must refuse, not mask).
+pub fn has_credential(text: &str) -> bool {
+    !credential_spans(text).is_empty()
+}
+
+/// Base64 of `<samlp:`, `<saml:`, `<saml2:` and `<?xml ` (a posted SAMLResponse).
+const BASE64_SAML: [&str; 4] = ["PHNhbWxwOl", "PHNhbWw6", "PHNhbWwyO", "PD94bWwg"];
+
+/// Whole-string credentials: SAML documents and private keys are redacted entirely.
+fn whole_string_secret(text: &str) -> bool {
+    let t = text.trim_start();
+    (t.starts_with('<') && (contains_ci(t, "assertion") || contains_ci(t, "samlp:")))
+        || contains_ci(t, "-----begin") && contains_ci(t, "private key-----")
+}
+
+/// Sorted, non-overlapping spans of credentials in `text`.
+pub fn credential_spans(text: &str) -> Vec<Span> {
+    let b = text.as_bytes();
+    if b.len() >= 100 && BASE64_SAML.iter().any(|p| text.starts_with(p)) {
+        return vec![(0, text.len())];
+    }
+    // Cheap exit: every other pattern needs one of these bytes and some length.
+    if b.len() < 8
+        || !b
+            .iter()
+            .any(|c| matches!(c, b'=' | b'@' | b'.' | b' ' | b':' | b'-' | b'<' | b'_'))
+    {
+        return Vec::new();
+    }
+    if whole_string_secret(text) {
+        return vec![(0, text.len())];
+    }
+    let mut spans = Vec::new();
+    jwts(b, &mut spans);
+    vendor_tokens(b, &mut spans);
+    auth_schemes(text, &mut spans);
+    named_values(text, &mut spans);
+    userinfo_passwords(text, &mut spans);
+    merge(spans)
+}
+
+fn merge(mut spans: Vec<Span>) -> Vec<Span> {
+    spans.sort_unstable();
+    let mut out: Vec<Span> = Vec::with_capacity(spans.len());
+    for (s, e) in spans {
+        match out.last_mut() {
+            Some(last) if s <= last.1 => last.1 = last.1.max(e),
+            _ => out.push((s, e)),
+        }
+    }
+    out
+}
+
+fn is_b64url(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'-' || c == b'_'
+}
+
+fn is_token_char(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.' | b'~' | b'+' | b'/' | b'=')
+}
+
+fn run(b: &[u8], from: usize, ok: impl Fn(u8) -> bool) -> usize {
+    b[from..].iter().position(|&c| !ok(c)).map_or(b.len(), |n| from + n)
+}
+
+/// `eyJ<b64url>.<b64url>.<b64url>?`: a JWT (its header always starts `{"`, base64 `eyJ`).
+fn jwts(b: &[u8], spans: &mut Vec<Span>) {
+    let mut i = 0;
+    while let Some(n) = find(&b[i..], b"eyJ") {
+        let start = i + n;
+        let a = run(b, start, is_b64url);
+        if a < b.len() && b[a] == b'.' && a - start >= 10 {
+            let p = run(b, a + 1, is_b64url);
+            if p > a + 1 {
+                let end = if p < b.len() && b[p] == b'.' {
+                    run(b, p + 1, is_b64url)
+                } else {
+                    p
+                };
+                if p < b.len() && b[p] == b'.' {
+                    spans.push((start, end));
+                    i = end;
+                    continue;
+                }
+            }
+        }
+        i = start + 3;
+    }
+}
+
+/// Slack, GitHub and AWS key formats: high-confidence, so matched on their prefix alone.
+fn vendor_tokens(b: &[u8], spans: &mut Vec<Span>) {
+    const PREFIXES: [(&[u8], usize); 9] = [
+        (b"xoxb-", 10),
+        (b"xoxp-", 10),
+        (b"xoxa-", 10),
+        (b"xoxr-", 10),
+        (b"xoxs-", 10),
+        (b"ghp_", 20),
+        (b"gho_", 20),
+        (b"github_pat_", 20),
+        (b"AKIA", 16),
+    ];
+    for (prefix, min) in PREFIXES {
+        let mut i = 0;
+        while let Some(n) = find(&b[i..], prefix) {
+            let start = i + n;
+            let boundary = start == 0 || !b[start - 1].is_ascii_alphanumeric();
+            let end = run(b, start + prefix.len(), |c| {
+                c.is_ascii_alphanumeric() || c == b'-' || c == b'_'
+            });
+            if boundary && end - start - prefix.len() >= min {
+                spans.push((start, end));
+            }
+            i = end.max(start + 1);
+        }
+    }
+}
+
+/// `Bearer <token>` and the other HTTP authorization schemes; the scheme word is kept.
+fn auth_schemes(text: &str, spans: &mut Vec<Span>) {
+    let b = text.as_bytes();
+    for scheme in [
+        "bearer",
+        "basic",
+        "token",
+        "digest",
+        "negotiate",
+        "ntlm",
+        "apikey",
+        "sso-key",
+    ] {
+        let mut i = 0;
+        while let Some(n) = find_ci(&b[i..], scheme.as_bytes()) {
+            let start = i + n;
+            let after = start + scheme.len();
+            i = after;
+            let boundary = start == 0 || !b[start - 1].is_ascii_alphanumeric();
+            if !boundary || after >= b.len() || b[after] != b' ' {
+                continue;
+            }
+            let tok = run(b, after, |c| c == b' ');
+            let end = run(b, tok, is_token_char);
+            // A real credential is long and not a plain word ("Basic setup", "token expired").
+            let value = &b[tok..end];
+            if value.len() >= 8
+                && value
+                    .iter()
+                    .any(|c| c.is_ascii_digit() || matches!(c, b'-' | b'_' | b'.' | b'/' | b'+' | b'='))
+            {
+                spans.push((tok, end));
+                i = end;
+            }
+        }
+    }
+}
+
+/// `name=value`, `name: value`, `"name": "value"` where `name` says secret. The value ends at
+/// `&`, `;`, `,`, whitespace or a closing quote (a header value at the end of its line).
+fn named_values(text: &str, spans: &mut Vec<Span>) {
+    let b = text.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        if c != b'=' && c != b':' {
+            i += 1;
+            continue;
+        }
+        // The name before the separator, skipping a closing quote and spaces.
+        let mut name_end = i;
+        while name_end > 0 && b[name_end - 1] == b' ' {
+            name_end -= 1;
+        }
+        let quoted = name_end > 0 && (b[name_end - 1] == b'"' || b[name_end - 1] == b'\'');
+        if quoted {
+            name_end -= 1;
+        }
+        let name_start = b[..name_end]
+            .iter()
+            .rposition(|&c| !(c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.')))
+            .map_or(0, |p| p + 1);
+        let name = &text[name_start..name_end];
+        // `://` is a URL, not a `name:value`.
+        let url = c == b':' && b.get(i + 1..i + 3) == Some(b"//");
+        if name.is_empty() || url || !is_secret_name(name) {
+            i += 1;
+            continue;
+        }
+        let mut v = i + 1;
+        while v < b.len() && b[v] == b' ' {
+            v += 1;
+        }
+        let (start, end) = match b.get(v) {
+            Some(&q @ (b'"' | b'\'')) => {
+                let end = b[v + 1..].iter().position(|&x| x == q).map_or(b.len(), |p| v + 1 + p);
+                (v + 1, end)
+            }
+            _ => {
+                // A header value runs to the end of its line; a query value to `&` or `;`.
+                let header = c == b':';
+                let end = b[v..]
+                    .iter()
+                    .position(|&x| {
+                        x == b'\n' || x == b'\r' || (!header && matches!(x, b'&' | b';' | b',' | b' ' | b'"' | b'\''))
+                    })
+                    .map_or(b.len(), |p| v + p);
+                (v, end)
+            }
+        };
+        if end > start {
+            spans.push((start, end));
+        }
+        i = end.max(i + 1);
+    }
+}
+
+/// The password of `scheme://user:password@host`.
+fn userinfo_passwords(text: &str, spans: &mut Vec<Span>) {
+    let b = text.as_bytes();
+    let mut i = 0;
+    while let Some(n) = find(&b[i..], b"://") {
+        let auth_start = i + n + 3;
+        let auth_end = b[auth_start..]
+            .iter()
+            .position(|&c| matches!(c, b'/' | b'?' | b'#' | b' ' | b'"' | b'\'' | b'\n'))
+            .map_or(b.len(), |p| auth_start + p);
+        if let Some(at) = b[auth_start..auth_end].iter().rposition(|&c| c == b'@') {
+            let userinfo = &b[auth_start..auth_start + at];
+            if let Some(colon) = userinfo.iter().position(|&c| c == b':') {
+                let start = auth_start + colon + 1;
+                let end = auth_start + at;
+                if end > start {
+                    spans.push((start, end));
+                }
+            }
+        }
+        i = auth_end.max(auth_start);
+    }
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+fn find_ci(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w.eq_ignore_ascii_case(needle))
+}
+
+fn contains_ci(hay: &str, needle: &str) -> bool {
+    find_ci(hay.as_bytes(), needle.as_bytes()).is_some()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn masked(s: &str) -> String {
+        scrub(s, Action::Mask, &Applier::new(None)).into_owned()
+    }
+
+    const JWT: &str = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U";
+
+    #[test]
+    fn jwts_anywhere() {
+        assert_eq!(masked(&format!("token {JWT} expired")), "token e*****U expired");
+        assert_eq!(masked(JWT), "e*****U");
+        assert_eq!(
+            masked("eyJ not a jwt. eyJhbGciOiJIUzI1NiJ9 alone"),
+            "eyJ not a jwt. eyJhbGciOiJIUzI1NiJ9 alone"
+        );
+    }
+
+    #[test]
+    fn authorization_schemes_and_headers() {
+        assert_eq!(
+            masked("Authorization: Bearer abcdef123456.xyz"),
+            "Authorization: B*****z"
+        );
+        assert_eq!(
+            masked("curl -H 'Authorization: Basic dXNlcjpwYXNz'"),
+            "curl -H 'Authorization: B*****'"
+        );
+        assert_eq!(masked("use bearer abc123def456ghi"), "use bearer a*****i");
+        assert_eq!(
+            masked("Basic setup finished, token expired"),
+            "Basic setup finished, token expired"
+        );
+        assert_eq!(
+            masked("Cookie: session=abc; theme=dark\nAccept: */*"),
+            "Cookie: s*****k\nAccept: */*"
+        );
+    }
+
+    #[test]
+    fn secret_named_pairs() {
+        assert_eq!(
+            masked("https://x.okta.com/oauth2/v1/token?client_id=mw&client_secret=s3cr3tValue&grant_type=x"),
+            "https://x.okta.com/oauth2/v1/token?client_id=mw&client_secret=s*****e&grant_type=x"
+        );
+        assert_eq!(
+            masked(r#"{"user": "jd", "password": "hunter2!"}"#),
+            r#"{"user": "jd", "password": "h*****!"}"#
+        );
+        assert_eq!(masked("api_key=AbCdEf0123; x=1"), "api_key=A*****3; x=1");
+        assert_eq!(masked("status_code=200 code_path=x"), "status_code=200 code_path=x");
+    }
+
+    #[test]
+    fn userinfo_passwords_and_vendor_tokens() {
+        assert_eq!(
+            masked("ldaps://svc:Pa55w0rd!@dc1.acme.com:636/"),
+            "ldaps://svc:P*****!@dc1.acme.com:636/"
+        );
+        assert_eq!(masked("https://user@host/x"), "https://user@host/x");
+        assert_eq!(masked("slack xoxb-123456789012-abcdefghijkl ok"), "slack x*****l ok");
+        assert_eq!(masked("key AKIAIOSFODNN7EXAMPLE."), "key A*****E.");
+        assert_eq!(masked("ghp_abcdefghijklmnopqrstuvwxyz0123"), "g*****3");
+    }
+
+    #[test]
+    fn whole_documents() {
+        assert_eq!(masked("<saml:Assertion ID=\"x\">...</saml:Assertion>"), "<*****>");
+        assert_eq!(
+            masked("-----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----"),
+            "-*****-"
+        );
+        let b64 = format!("PHNhbWxwOlJlc3BvbnNl{}", "A".repeat(120));
+        assert_eq!(masked(&b64), "P*****A");
+    }
+
+    #[test]
+    fn leaves_ordinary_text_alone() {
+        for s in [
+            "AUTHN_EVENT_LOGIN_SUCCESS",
+            "https://company.service-now.com/api/now/table/incident",
+            "(&(objectClass=user)(mail=coryweb*))",
+            "2025-10-16 19:00:23.850992",
+            "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0)",
+        ] {
+            assert!(
+                matches!(scrub(s, Action::Mask, &Applier::new(None)), Cow::Borrowed(_)),
+                "{s}"
+            );
+        }
+    }
+}
