@@ -2,7 +2,7 @@
 
 use crate::config::Config;
 use crate::decode::{EventKind, decode};
-use crate::enrich::{NoDirectory, UserDirectory, enrich_users};
+use crate::enrich::{NoDirectory, UserDirectory, enrich_ips, enrich_target, enrich_users};
 use crate::error::RecordError;
 use crate::json::{self, Map, Value};
 use crate::ocsf::normalize;
@@ -79,17 +79,20 @@ impl Pipeline {
         let kind = event.body.kind();
         let mut ocsf = normalize(event);
         enrich_users(&mut ocsf, self.directory.as_ref());
+        enrich_target(&mut ocsf);
+        enrich_ips(&mut ocsf);
         if self.config.output.source_metadata {
             add_source_metadata(&mut ocsf, meta);
         }
-        if self.config.output.raw_data {
-            // parse() succeeded, so the record is UTF-8 and this borrows.
-            if let Ok(raw) = std::str::from_utf8(record) {
-                ocsf.insert("raw_data", Value::str(raw.trim()));
-            }
-        }
-        // Last, so that enriched and copied values are covered too.
         self.redactor.redact(&mut ocsf);
+        if self.config.output.raw_data {
+            // The record as received, re-parsed (decoding consumed the first tree) and with its
+            // credentials redacted like `unmapped`; after the event's own redaction, so no
+            // value is redacted twice.
+            let mut raw = json::parse(record, self.config.limits.max_depth)?;
+            self.redactor.redact_source(&mut raw);
+            ocsf.insert("raw_data", Value::str(json::to_string(&raw)));
+        }
         json::write_value(out, &Value::Object(ocsf));
         Ok(kind)
     }

@@ -17,6 +17,7 @@ use engine::{Outcome, Runner};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use mwsiem::enrich::{NoDirectory, StaticDirectory, UserDirectory};
 use mwsiem::host::{ComponentEngine, cache::CompileCache};
+use mwsiem::redact::Profile;
 use mwsiem::{Config, Framer, Pipeline, Record, RecordMeta};
 use sources::Input;
 use std::borrow::Cow;
@@ -76,6 +77,10 @@ struct ReplayArgs {
     /// Compile the component on every start instead of using the precompiled cache.
     #[arg(long)]
     no_cache: bool,
+    /// Who will read the events: `restricted` hides request content (query values, bodies,
+    /// headers, LDAP filter values), `full` only credentials. Overrides `redaction.profile`.
+    #[arg(long, value_enum)]
+    profile: Option<ProfileArg>,
     /// Users for enrichment (CSV with a user_id column, or JSON); overrides
     /// `enrichment.users_file` of the config.
     #[arg(long, value_name = "FILE")]
@@ -86,6 +91,12 @@ struct ReplayArgs {
     /// No progress bar, even on a terminal.
     #[arg(long)]
     no_progress: bool,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum ProfileArg {
+    Restricted,
+    Full,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -135,18 +146,36 @@ enum Failure {
     Io(anyhow::Error),
 }
 
-/// The config and its text (the component parses the same text itself).
-fn load_config(path: Option<&PathBuf>) -> Result<(Config, String), Failure> {
-    let Some(path) = path else {
-        return Ok((Config::default(), String::new()));
+/// The effective configuration: the file, `MWSIEM_HMAC_KEY`, then the command line; and the
+/// same as TOML text for the component, which parses it itself.
+fn load_config(args: &ReplayArgs) -> Result<(Config, String), Failure> {
+    let (text, origin) = match &args.config {
+        Some(path) => (
+            std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read config {}", path.display()))
+                .map_err(Failure::Usage)?,
+            format!("config {}", path.display()),
+        ),
+        None => (String::new(), "configuration".to_owned()),
     };
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read config {}", path.display()))
+    let env_key = std::env::var("MWSIEM_HMAC_KEY").ok();
+    let mut config = Config::from_toml_with_key(&text, env_key)
+        .with_context(|| origin.clone())
         .map_err(Failure::Usage)?;
-    let config = Config::from_toml(&text)
-        .with_context(|| format!("config {}", path.display()))
+    if let Some(p) = args.profile {
+        config.redaction.profile = match p {
+            ProfileArg::Restricted => Profile::Restricted,
+            ProfileArg::Full => Profile::Full,
+        };
+        config
+            .validate()
+            .with_context(|| origin.clone())
+            .map_err(Failure::Usage)?;
+    }
+    let effective = toml::to_string(&config)
+        .context("cannot write the effective configuration for the component")
         .map_err(Failure::Usage)?;
-    Ok((config, text))
+    Ok((config, effective))
 }
 
 /// The user directory from `--users`, else from the config's `enrichment.users_file`
@@ -168,7 +197,7 @@ fn load_users(args: &ReplayArgs, config: &Config) -> Result<Arc<dyn UserDirector
 }
 
 fn replay(args: ReplayArgs) -> Result<(), Failure> {
-    let (config, config_text) = load_config(args.config.as_ref())?;
+    let (config, config_text) = load_config(&args)?;
     let directory = load_users(&args, &config)?;
     let inputs = sources::discover(&args.paths).map_err(|e| Failure::Io(e.into()))?;
 

@@ -80,6 +80,16 @@ impl Redactor {
         }
     }
 
+    /// A source record (for `raw_data`): credentials redacted as in `unmapped`; content and
+    /// custom rules do not apply (`raw_data` requires the full profile).
+    pub fn redact_source(&self, record: &mut Value<'_>) {
+        let full = Redactor {
+            profile: Profile::Full,
+            ..self.clone()
+        };
+        full.walk(record, Zone::Foreign, "");
+    }
+
     /// Text that did not parse (in-band error events): credentials scrubbed; under restricted,
     /// every quoted string in a value position hidden too, keys and structure kept.
     pub fn scrub_unparsed(&self, text: &str) -> String {
@@ -142,7 +152,7 @@ impl Redactor {
     /// A free string: URLs get their query and userinfo treated, other text its credentials.
     fn string(&self, s: &str) -> Option<String> {
         let lower = s.get(..8).map(str::to_ascii_lowercase).unwrap_or_default();
-        if lower.starts_with("http://") || lower.starts_with("https://") {
+        if lower.starts_with("http://") || lower.starts_with("https://") || looks_like_endpoint(s) {
             let redacted = self.url(s);
             return (redacted != s).then_some(redacted);
         }
@@ -279,6 +289,13 @@ impl Redactor {
             None => self.applier.apply_inline(self.content, &scrubbed),
         }
     }
+}
+
+/// `host/path?name=value` without a scheme (Agent Studio's `canonical_endpoint`): one word,
+/// a `/` before a `?` that is followed by a `name=value`.
+fn looks_like_endpoint(s: &str) -> bool {
+    let Some(q) = s.find('?') else { return false };
+    !s.contains(char::is_whitespace) && s[..q].contains('/') && s[q..].contains('=')
 }
 
 fn rule_parts(rule: &FieldRule) -> (Vec<String>, Action) {

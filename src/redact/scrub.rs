@@ -232,6 +232,11 @@ fn named_values(text: &str, spans: &mut Vec<Span>) {
                 let end = b[v + 1..].iter().position(|&x| x == q).map_or(b.len(), |p| v + 1 + p);
                 (v + 1, end)
             }
+            // JSON inside a JSON string: `\"value\"`.
+            Some(b'\\') if b.get(v + 1) == Some(&b'"') => {
+                let end = find(&b[v + 2..], b"\\\"").map_or(b.len(), |p| v + 2 + p);
+                (v + 2, end)
+            }
             _ => {
                 // A header value runs to the end of its line; a query value to `&` or `;`.
                 let header = c == b':';
