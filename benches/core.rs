@@ -4,6 +4,10 @@
 mod corpus;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use mwsiem::decode::decode;
+use mwsiem::enrich::{NoDirectory, enrich_ips, enrich_target, enrich_users};
+use mwsiem::json;
+use mwsiem::ocsf::normalize;
 use mwsiem::{Config, Framer, Pipeline};
 use std::hint::black_box;
 
@@ -43,6 +47,50 @@ fn core(c: &mut Criterion) {
         })
     });
     g.bench_function("frame", |b| b.iter(|| Framer::new(black_box(&input)).count()));
+    g.finish();
+
+    // What enrichment and redaction cost on top of plain normalization.
+    let mut g = c.benchmark_group("stages");
+    g.throughput(Throughput::Elements(RECORDS as u64));
+    g.bench_function("normalize-only", |b| {
+        let mut out = Vec::with_capacity(4096);
+        b.iter(|| {
+            for r in &records {
+                out.clear();
+                let Ok(v) = json::parse(r, 64) else { continue };
+                let Ok(ev) = decode(v) else { continue };
+                let m = normalize(ev);
+                json::write_value(&mut out, &json::Value::Object(m));
+            }
+        })
+    });
+    g.bench_function("normalize+enrich", |b| {
+        let mut out = Vec::with_capacity(4096);
+        b.iter(|| {
+            for r in &records {
+                out.clear();
+                let Ok(v) = json::parse(r, 64) else { continue };
+                let Ok(ev) = decode(v) else { continue };
+                let mut m = normalize(ev);
+                enrich_users(&mut m, &NoDirectory);
+                enrich_target(&mut m);
+                enrich_ips(&mut m);
+                json::write_value(&mut out, &json::Value::Object(m));
+            }
+        })
+    });
+    for profile in ["restricted", "full"] {
+        let p = Pipeline::new(Config::from_toml(&format!("[redaction]\nprofile = \"{profile}\"\n")).unwrap());
+        g.bench_function(format!("pipeline-{profile}"), |b| {
+            let mut out = Vec::with_capacity(4096);
+            b.iter(|| {
+                for r in &records {
+                    out.clear();
+                    let _ = black_box(p.process_into(black_box(r), &mut out));
+                }
+            })
+        });
+    }
     g.finish();
 }
 

@@ -12,7 +12,7 @@ pub enum Outcome {
 
 pub enum Runner<'e> {
     Native(Pipeline),
-    Component(Box<ComponentPipeline<'e>>),
+    Component(ComponentPipeline<'e>),
 }
 
 impl Runner<'_> {

@@ -223,11 +223,11 @@ fn replay(args: ReplayArgs) -> Result<(), Failure> {
     let batch_size = config.host.batch_size;
     let mut runner = match &component_engine {
         None => Runner::Native(Pipeline::new(config.clone()).with_directory(Arc::clone(&directory))),
-        Some(engine) => Runner::Component(Box::new(
+        Some(engine) => Runner::Component(
             engine
                 .pipeline(&config_text, Arc::clone(&directory))
                 .map_err(|e| Failure::Usage(e.into()))?,
-        )),
+        ),
     };
 
     let mut out: Box<dyn Write> = match &args.output {

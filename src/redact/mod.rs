@@ -151,8 +151,8 @@ impl Redactor {
 
     /// A free string: URLs get their query and userinfo treated, other text its credentials.
     fn string(&self, s: &str) -> Option<String> {
-        let lower = s.get(..8).map(str::to_ascii_lowercase).unwrap_or_default();
-        if lower.starts_with("http://") || lower.starts_with("https://") || looks_like_endpoint(s) {
+        let starts = |p: &str| s.get(..p.len()).is_some_and(|h| h.eq_ignore_ascii_case(p));
+        if starts("http://") || starts("https://") || looks_like_endpoint(s) {
             let redacted = self.url(s);
             return (redacted != s).then_some(redacted);
         }
@@ -294,8 +294,11 @@ impl Redactor {
 /// `host/path?name=value` without a scheme (Agent Studio's `canonical_endpoint`): one word,
 /// a `/` before a `?` that is followed by a `name=value`.
 fn looks_like_endpoint(s: &str) -> bool {
-    let Some(q) = s.find('?') else { return false };
-    !s.contains(char::is_whitespace) && s[..q].contains('/') && s[q..].contains('=')
+    let b = s.as_bytes();
+    let Some(q) = b.iter().position(|&c| c == b'?') else {
+        return false;
+    };
+    b[..q].contains(&b'/') && b[q..].contains(&b'=') && !b.iter().any(u8::is_ascii_whitespace)
 }
 
 fn rule_parts(rule: &FieldRule) -> (Vec<String>, Action) {

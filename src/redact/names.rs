@@ -1,22 +1,25 @@
 //! Which field and parameter names say "secret" (always redacted) or "content" (redacted under
 //! the restricted profile).
 
-/// Lower-cases and unifies separators: `Client-Secret`, `clientSecret` and `client_secret` are
-/// the same name.
-fn normalize(name: &str) -> String {
-    let mut out = String::with_capacity(name.len() + 4);
+/// Lower-cases and unifies separators into `buf`: `Client-Secret`, `clientSecret` and
+/// `client_secret` are the same name. `None` for names too long to be one we know.
+fn normalize<'b>(name: &str, buf: &'b mut [u8; 64]) -> Option<&'b str> {
+    let mut n = 0;
     let mut prev_lower = false;
-    for c in name.chars() {
+    for &c in name.as_bytes() {
         if c.is_ascii_uppercase() && prev_lower {
-            out.push('_');
+            *buf.get_mut(n)? = b'_';
+            n += 1;
         }
         prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
-        out.push(match c {
-            '-' | '.' | ' ' => '_',
-            c => c.to_ascii_lowercase(),
-        });
+        *buf.get_mut(n)? = match c {
+            b'-' | b'.' | b' ' => b'_',
+            c if c.is_ascii() => c.to_ascii_lowercase(),
+            _ => return None,
+        };
+        n += 1;
     }
-    out
+    std::str::from_utf8(&buf[..n]).ok()
 }
 
 const SECRET_NAMES: [&str; 39] = [
@@ -78,11 +81,11 @@ const SECRET_SUFFIXES: [&str; 9] = [
 /// Deliberately not matched: names that only contain such a word (`sanitized_access_token_info`,
 /// `token_type`, `status_code`), whose values are facts about credentials, not credentials.
 pub fn is_secret_name(name: &str) -> bool {
-    if name.is_empty() || name.len() > 64 {
+    let mut buf = [0u8; 64];
+    let Some(n) = normalize(name, &mut buf).filter(|n| n.len() >= 2) else {
         return false;
-    }
-    let n = normalize(name);
-    SECRET_NAMES.contains(&n.as_str()) || SECRET_SUFFIXES.iter().any(|s| n.ends_with(s)) || n == "samlresponse"
+    };
+    SECRET_NAMES.contains(&n) || SECRET_SUFFIXES.iter().any(|s| n.ends_with(s)) || n == "samlresponse"
 }
 
 const CONTENT_NAMES: [&str; 20] = [
@@ -112,8 +115,11 @@ const CONTENT_NAMES: [&str; 20] = [
 /// parameters): hidden under the restricted profile, like the vendor's view for admins without
 /// the PII Viewer role. Agent Studio's always-redacted attributes are among them.
 pub fn is_content_name(name: &str) -> bool {
-    let n = normalize(name);
-    CONTENT_NAMES.contains(&n.as_str()) || n == "return_value" || n.ends_with("_body") || n.ends_with("_payload")
+    let mut buf = [0u8; 64];
+    let Some(n) = normalize(name, &mut buf) else {
+        return false;
+    };
+    CONTENT_NAMES.contains(&n) || n == "return_value" || n.ends_with("_body") || n.ends_with("_payload")
 }
 
 #[cfg(test)]

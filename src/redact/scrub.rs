@@ -45,7 +45,7 @@ const BASE64_SAML: [&str; 4] = ["PHNhbWxwOl", "PHNhbWw6", "PHNhbWwyO", "PD94bWwg
 
 /// Whole-string credentials: SAML documents and private keys are redacted entirely.
 fn whole_string_secret(text: &str) -> bool {
-    let t = text.trim_start();
+    let t = text;
     (t.starts_with('<') && (contains_ci(t, "assertion") || contains_ci(t, "samlp:")))
         || contains_ci(t, "-----begin") && contains_ci(t, "private key-----")
 }
@@ -53,26 +53,50 @@ fn whole_string_secret(text: &str) -> bool {
 /// Sorted, non-overlapping spans of credentials in `text`.
 pub fn credential_spans(text: &str) -> Vec<Span> {
     let b = text.as_bytes();
+    if b.len() < 8 {
+        return Vec::new();
+    }
     if b.len() >= 100 && BASE64_SAML.iter().any(|p| text.starts_with(p)) {
         return vec![(0, text.len())];
     }
-    // Cheap exit: every other pattern needs one of these bytes and some length.
-    if b.len() < 8
-        || !b
-            .iter()
-            .any(|c| matches!(c, b'=' | b'@' | b'.' | b' ' | b':' | b'-' | b'<' | b'_'))
-    {
-        return Vec::new();
+    // One pass decides which detectors can possibly match; most strings need none.
+    let (mut sep, mut space, mut url, mut jwt, mut vendor, mut pem) = (false, false, false, false, false, false);
+    for (i, &c) in b.iter().enumerate() {
+        let next = |s: &[u8]| b.get(i + 1..i + 1 + s.len()) == Some(s);
+        match c {
+            b'=' => sep = true,
+            b':' => {
+                sep = true;
+                url |= next(b"//");
+            }
+            b' ' => space = true,
+            b'e' => jwt |= next(b"yJ"),
+            b'x' => vendor |= next(b"ox"),
+            b'g' => vendor |= next(b"h"),
+            b'A' => vendor |= next(b"KIA"),
+            b'-' => pem |= next(b"----"),
+            _ => {}
+        }
     }
-    if whole_string_secret(text) {
+    if (b[0] == b'<' || pem) && whole_string_secret(text) {
         return vec![(0, text.len())];
     }
     let mut spans = Vec::new();
-    jwts(b, &mut spans);
-    vendor_tokens(b, &mut spans);
-    auth_schemes(text, &mut spans);
-    named_values(text, &mut spans);
-    userinfo_passwords(text, &mut spans);
+    if jwt {
+        jwts(b, &mut spans);
+    }
+    if vendor {
+        vendor_tokens(b, &mut spans);
+    }
+    if space {
+        auth_schemes(text, &mut spans);
+    }
+    if sep {
+        named_values(text, &mut spans);
+    }
+    if url {
+        userinfo_passwords(text, &mut spans);
+    }
     merge(spans)
 }
 
@@ -156,8 +180,7 @@ fn vendor_tokens(b: &[u8], spans: &mut Vec<Span>) {
 
 /// `Bearer <token>` and the other HTTP authorization schemes; the scheme word is kept.
 fn auth_schemes(text: &str, spans: &mut Vec<Span>) {
-    let b = text.as_bytes();
-    for scheme in [
+    const SCHEMES: [&str; 8] = [
         "bearer",
         "basic",
         "token",
@@ -166,28 +189,32 @@ fn auth_schemes(text: &str, spans: &mut Vec<Span>) {
         "ntlm",
         "apikey",
         "sso-key",
-    ] {
-        let mut i = 0;
-        while let Some(n) = find_ci(&b[i..], scheme.as_bytes()) {
-            let start = i + n;
-            let after = start + scheme.len();
-            i = after;
-            let boundary = start == 0 || !b[start - 1].is_ascii_alphanumeric();
-            if !boundary || after >= b.len() || b[after] != b' ' {
-                continue;
-            }
-            let tok = run(b, after, |c| c == b' ');
-            let end = run(b, tok, is_token_char);
-            // A real credential is long and not a plain word ("Basic setup", "token expired").
-            let value = &b[tok..end];
-            if value.len() >= 8
-                && value
-                    .iter()
-                    .any(|c| c.is_ascii_digit() || matches!(c, b'-' | b'_' | b'.' | b'/' | b'+' | b'='))
-            {
-                spans.push((tok, end));
-                i = end;
-            }
+    ];
+    let b = text.as_bytes();
+    let mut i = 0;
+    while let Some(n) = b[i..].iter().position(|&c| c == b' ') {
+        let space = i + n;
+        i = space + 1;
+        // The word before this space.
+        let start = b[..space]
+            .iter()
+            .rposition(|c| !(c.is_ascii_alphanumeric() || *c == b'-'))
+            .map_or(0, |p| p + 1);
+        let word = &text[start..space];
+        if !SCHEMES.iter().any(|s| s.eq_ignore_ascii_case(word)) {
+            continue;
+        }
+        let tok = run(b, space, |c| c == b' ');
+        let end = run(b, tok, is_token_char);
+        // A real credential is long and not a plain word ("Basic setup", "token expired").
+        let value = &b[tok..end];
+        if value.len() >= 8
+            && value
+                .iter()
+                .any(|c| c.is_ascii_digit() || matches!(c, b'-' | b'_' | b'.' | b'/' | b'+' | b'='))
+        {
+            spans.push((tok, end));
+            i = end.max(i);
         }
     }
 }
@@ -281,7 +308,18 @@ fn userinfo_passwords(text: &str, spans: &mut Vec<Span>) {
 }
 
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w == needle)
+    if needle.is_empty() || hay.len() < needle.len() {
+        return None;
+    }
+    let first = needle[0];
+    let mut i = 0;
+    while let Some(n) = hay[i..=hay.len() - needle.len()].iter().position(|&c| c == first) {
+        if &hay[i + n..i + n + needle.len()] == needle {
+            return Some(i + n);
+        }
+        i += n + 1;
+    }
+    None
 }
 
 fn find_ci(hay: &[u8], needle: &[u8]) -> Option<usize> {
