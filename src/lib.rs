@@ -36,6 +36,8 @@ pub mod redact;
 
 #[cfg(target_env = "p2")]
 mod component;
+#[cfg(all(target_os = "wasi", target_env = "p1"))]
+mod fluentbit;
 #[cfg(not(target_family = "wasm"))]
 pub mod host;
 

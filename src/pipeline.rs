@@ -97,6 +97,22 @@ impl Pipeline {
         Ok(kind)
     }
 
+    /// One record to one JSON object, always: its event, or an in-band error event
+    /// ([`error_event_into`]) for hosts that can neither drop silently nor keep a dead-letter
+    /// file (Fluent Bit's filter). The error is returned too, for counting.
+    pub fn process_or_error_into(
+        &self,
+        record: &[u8],
+        meta: &RecordMeta<'_>,
+        out: &mut Vec<u8>,
+    ) -> Result<EventKind, RecordError> {
+        let start = out.len();
+        self.process_meta_into(record, meta, out).inspect_err(|e| {
+            out.truncate(start);
+            error_event_into(&self.redactor, e.code(), &e.to_string(), record, out);
+        })
+    }
+
     /// The configured redactor (also for text that never became an event).
     pub fn redactor(&self) -> &Redactor {
         &self.redactor
@@ -139,4 +155,38 @@ fn add_source_metadata(event: &mut Map<'_>, meta: &RecordMeta<'_>) {
         metadata.insert_opt("log_name", meta.source.map(|s| Value::str(s.to_owned())));
         metadata.insert_opt("logged_time", meta.timestamp_ms.map(Value::int));
     }
+}
+
+/// How much of a failed record an in-band error event shows.
+pub const ERROR_EVENT_RAW_LIMIT: usize = 16 * 1024;
+
+/// An in-band error event: `{"mwsiem_error": reason, "mwsiem_message": ..., "mwsiem_raw": ...}`,
+/// flat so that a `grep` or `rewrite_tag` filter can route it on `$mwsiem_error`. The raw text is
+/// the record as far as it is UTF-8, scrubbed by `redactor` (credentials always; string values
+/// too under restricted) and cut to [`ERROR_EVENT_RAW_LIMIT`] bytes.
+pub fn error_event_into(
+    redactor: &crate::redact::Redactor,
+    reason: &str,
+    message: &str,
+    record: &[u8],
+    out: &mut Vec<u8>,
+) {
+    let text = String::from_utf8_lossy(record);
+    let mut raw = redactor.scrub_unparsed(&text);
+    let truncated = raw.len() > ERROR_EVENT_RAW_LIMIT;
+    if truncated {
+        let mut cut = ERROR_EVENT_RAW_LIMIT;
+        while !raw.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        raw.truncate(cut);
+    }
+    let mut m = Map::with_capacity(4);
+    m.insert("mwsiem_error", Value::str(reason));
+    m.insert("mwsiem_message", Value::str(message));
+    m.insert("mwsiem_raw", Value::str(raw));
+    if truncated {
+        m.insert("mwsiem_raw_truncated", Value::Bool(true));
+    }
+    json::write_value(out, &Value::Object(m));
 }

@@ -1,5 +1,6 @@
-//! Builds the `mwsiem` library for `wasm32-wasip2` (a component, via wit-bindgen) and hands its
-//! path to `src/lib.rs`, so that a plain `cargo build` of the CLI embeds the component.
+//! Builds the `mwsiem` library for `wasm32-wasip2` (the component, via wit-bindgen) and for
+//! `wasm32-wasip1` (the Fluent Bit filter module) and hands their paths to `src/lib.rs`, so that
+//! a plain `cargo build` of the CLI embeds both.
 //!
 //! Following wasmtime's `crates/test-programs/artifacts/build.rs`: a separate target directory
 //! (the outer build holds a lock on its own), no inherited `CARGO_ENCODED_RUSTFLAGS` or rustc
@@ -15,13 +16,22 @@ fn main() {
     let root = manifest_dir.join("../..").canonicalize().expect("workspace root");
     let target_dir = out_dir.join("guest-target");
 
-    let component = build(&root, &target_dir, "wasm32-wasip2");
+    let component = build(&root, &target_dir, "wasm32-wasip2", &[]);
     println!("cargo:rustc-env=MWSIEM_COMPONENT_PATH={}", component.display());
+    // Fluent Bit copies records in with the module's own malloc/free when both are exported;
+    // they are wasi-libc's (defining them in Rust would clash).
+    let module = build(
+        &root,
+        &target_dir,
+        "wasm32-wasip1",
+        &["-C", "link-arg=--export=malloc", "-C", "link-arg=--export=free"],
+    );
+    println!("cargo:rustc-env=MWSIEM_FLUENTBIT_MODULE_PATH={}", module.display());
     println!("cargo:rerun-if-changed=build.rs");
 }
 
 /// Builds the library as a `cdylib` for `target`; returns the `.wasm` path.
-fn build(root: &Path, target_dir: &Path, target: &str) -> PathBuf {
+fn build(root: &Path, target_dir: &Path, target: &str, rustc_args: &[&str]) -> PathBuf {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut cmd = Command::new(cargo);
     cmd.current_dir(root)
@@ -53,6 +63,9 @@ fn build(root: &Path, target_dir: &Path, target: &str) -> PathBuf {
         .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "1")
         .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "3")
         .env("CARGO_PROFILE_RELEASE_PANIC", "abort");
+    if !rustc_args.is_empty() {
+        cmd.arg("--").args(rustc_args);
+    }
     let status = cmd
         .status()
         .unwrap_or_else(|e| panic!("cannot run cargo for the {target} guest: {e}"));

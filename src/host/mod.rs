@@ -94,6 +94,11 @@ pub fn embedded_component() -> &'static [u8] {
     mwsiem_guest_artifacts::COMPONENT
 }
 
+/// The Fluent Bit filter module embedded in the `mwsiem` binary.
+pub fn embedded_fluentbit_module() -> &'static [u8] {
+    mwsiem_guest_artifacts::FLUENTBIT_MODULE
+}
+
 /// Epoch ticks are this long; a call's deadline is a whole number of ticks.
 const EPOCH_TICK: Duration = Duration::from_millis(10);
 /// Fuel every call gets regardless of its size.
