@@ -5,96 +5,11 @@
 mod common;
 
 use common::*;
-use mwsiem::host::embedded_fluentbit_module;
+#[path = "common/fluentbit_host.rs"]
+mod fluentbit_host;
+
+use fluentbit_host::FluentBit;
 use mwsiem::{Config, Framer, Pipeline, RecordMeta};
-use std::path::Path;
-use wasmtime::{Engine, Instance, Linker, Memory, Module, Store, TypedFunc};
-use wasmtime_wasi::p1::WasiP1Ctx;
-use wasmtime_wasi::{FsPerms, WasiCtxBuilder};
-
-/// A Fluent Bit filter instance in emulation.
-struct FluentBit {
-    store: Store<WasiP1Ctx>,
-    memory: Memory,
-    malloc: TypedFunc<i32, i32>,
-    free: TypedFunc<i32, ()>,
-    filter: TypedFunc<(i32, i32, i32, i32, i32, i32), i32>,
-}
-
-impl FluentBit {
-    /// `accessible_paths`: the directories preopened for the module.
-    fn new(accessible: &[&Path]) -> Self {
-        let engine = Engine::default();
-        let module = Module::new(&engine, embedded_fluentbit_module()).expect("module compiles");
-        let mut linker: Linker<WasiP1Ctx> = Linker::new(&engine);
-        wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |c| c).unwrap();
-        let mut wasi = WasiCtxBuilder::new();
-        for dir in accessible {
-            wasi.preopened_dir(dir, dir.to_str().unwrap(), FsPerms::ReadOnly)
-                .unwrap();
-        }
-        let mut store = Store::new(&engine, wasi.build_p1());
-        let instance: Instance = linker.instantiate(&mut store, &module).unwrap();
-        // WAMR runs a reactor's `_initialize` after instantiation.
-        if let Ok(init) = instance.get_typed_func::<(), ()>(&mut store, "_initialize") {
-            init.call(&mut store, ()).unwrap();
-        }
-        FluentBit {
-            memory: instance.get_memory(&mut store, "memory").expect("exports memory"),
-            malloc: instance.get_typed_func(&mut store, "malloc").expect("exports malloc"),
-            free: instance.get_typed_func(&mut store, "free").expect("exports free"),
-            filter: instance
-                .get_typed_func(&mut store, "mwsiem_filter")
-                .expect("exports mwsiem_filter"),
-            store,
-        }
-    }
-
-    fn copy_in(&mut self, bytes: &[u8]) -> i32 {
-        let ptr = self.malloc.call(&mut self.store, bytes.len() as i32 + 1).unwrap();
-        assert_ne!(ptr, 0, "guest malloc failed");
-        let mut with_nul = bytes.to_vec();
-        with_nul.push(0);
-        self.memory.write(&mut self.store, ptr as usize, &with_nul).unwrap();
-        ptr
-    }
-
-    /// One record through the filter; the returned JSON text.
-    fn call(&mut self, tag: &str, record: &[u8]) -> String {
-        let tag_ptr = self.copy_in(tag.as_bytes());
-        let rec_ptr = self.copy_in(record);
-        let args = (
-            tag_ptr,
-            tag.len() as i32,
-            1_760_641_223,
-            850_000_000,
-            rec_ptr,
-            record.len() as i32,
-        );
-        let out = self.filter.call(&mut self.store, args).expect("the filter never traps");
-        let text = self.read_c_string(out);
-        self.free.call(&mut self.store, tag_ptr).unwrap();
-        self.free.call(&mut self.store, rec_ptr).unwrap();
-        text
-    }
-
-    fn call_null_record(&mut self) -> String {
-        let out = self.filter.call(&mut self.store, (0, 0, 0, 0, 0, 0)).expect("no trap");
-        self.read_c_string(out)
-    }
-
-    fn read_c_string(&mut self, ptr: i32) -> String {
-        assert_ne!(ptr, 0);
-        let mem = self.memory.data(&self.store);
-        let start = ptr as usize;
-        let len = mem[start..].iter().position(|&b| b == 0).expect("NUL-terminated");
-        String::from_utf8(mem[start..start + len].to_vec()).expect("UTF-8")
-    }
-
-    fn memory_size(&self) -> usize {
-        self.memory.data_size(&self.store)
-    }
-}
 
 /// What the core says Fluent Bit should get for `record`.
 fn expected(pipeline: &Pipeline, record: &[u8]) -> String {
@@ -124,7 +39,7 @@ fn escape_non_ascii(text: &[u8]) -> Vec<u8> {
 
 #[test]
 fn every_fixture_and_hostile_record_matches_the_core_in_one_instance() {
-    let mut fb = FluentBit::new(&[]);
+    let mut fb = FluentBit::new(&[], false);
     let pipeline = Pipeline::new(Config::default());
     let mut inputs: Vec<Vec<u8>> = Vec::new();
     for case in cases() {
@@ -161,7 +76,7 @@ fn every_fixture_and_hostile_record_matches_the_core_in_one_instance() {
 
 #[test]
 fn thousands_of_records_do_not_grow_memory() {
-    let mut fb = FluentBit::new(&[]);
+    let mut fb = FluentBit::new(&[], false);
     let record = std::fs::read(repo().join("testdata/cases/seed_v2_external_api.json")).unwrap();
     for _ in 0..500 {
         fb.call("t", &record);
@@ -175,7 +90,7 @@ fn thousands_of_records_do_not_grow_memory() {
 
 #[test]
 fn null_record_and_invalid_input_are_error_events() {
-    let mut fb = FluentBit::new(&[]);
+    let mut fb = FluentBit::new(&[], false);
     let e: serde_json::Value = serde_json::from_str(&fb.call_null_record()).unwrap();
     assert_eq!(e["mwsiem_error"], "host_allocation");
     let e: serde_json::Value = serde_json::from_str(&fb.call("t", b"{\"a\": \"\xff\"}")).unwrap();
@@ -206,14 +121,14 @@ fn config_from_accessible_paths_and_bad_config_as_error_events() {
     .unwrap();
     let record = std::fs::read(repo().join("testdata/cases/v2_external_api.json")).unwrap();
     let first = Framer::new(&record).next().unwrap().bytes.to_vec();
-    let mut fb = FluentBit::new(&[&dir]);
+    let mut fb = FluentBit::new(&[&dir], false);
     let got: serde_json::Value = serde_json::from_str(&fb.call("t", &first)).unwrap();
     assert_eq!(got["actor"]["user"]["email_addr"], "jane.doe@acme.example");
 
     let bad = dir.join("bad");
     std::fs::create_dir_all(&bad).unwrap();
     std::fs::write(bad.join("mwsiem.toml"), "[redaction]\nprofile = \"everything\"\n").unwrap();
-    let mut fb = FluentBit::new(&[&bad]);
+    let mut fb = FluentBit::new(&[&bad], false);
     for _ in 0..3 {
         let e: serde_json::Value = serde_json::from_str(&fb.call("t", &first)).unwrap();
         assert_eq!(e["mwsiem_error"], "config");

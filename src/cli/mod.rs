@@ -51,6 +51,12 @@ enum Command {
         #[arg(value_name = "FILE.wasm")]
         output: PathBuf,
     },
+    /// Write the embedded Fluent Bit `wasm` filter module (function `mwsiem_filter`) to a file.
+    ExportFluentbitModule {
+        /// Where to write the `.wasm` file (Fluent Bit's `wasm_path`).
+        #[arg(value_name = "FILE.wasm")]
+        output: PathBuf,
+    },
 }
 
 #[derive(clap::Args, Debug)]
@@ -125,6 +131,9 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Replay(args) => replay(args),
         Command::ExportComponent { output } => std::fs::write(&output, mwsiem::host::embedded_component())
+            .with_context(|| format!("cannot write {}", output.display()))
+            .map_err(Failure::Io),
+        Command::ExportFluentbitModule { output } => std::fs::write(&output, mwsiem::host::embedded_fluentbit_module())
             .with_context(|| format!("cannot write {}", output.display()))
             .map_err(Failure::Io),
     };

@@ -1,0 +1,113 @@
+//! A Fluent Bit `wasm` filter host in emulation, shared by tests/fluentbit.rs and
+//! benches/fluentbit.rs: the module's own `malloc`/`free`, six i32 arguments, a NUL-terminated
+//! result, one instance for everything.
+#![allow(dead_code)]
+
+use mwsiem::host::embedded_fluentbit_module;
+use std::path::Path;
+use wasmtime::{Engine, Instance, Linker, Memory, Module, Store, TypedFunc};
+use wasmtime_wasi::p1::WasiP1Ctx;
+use wasmtime_wasi::{FsPerms, WasiCtxBuilder};
+
+/// A Fluent Bit filter instance in emulation.
+pub struct FluentBit {
+    store: Store<WasiP1Ctx>,
+    fuel: bool,
+    last_fuel: u64,
+    memory: Memory,
+    malloc: TypedFunc<i32, i32>,
+    free: TypedFunc<i32, ()>,
+    filter: TypedFunc<(i32, i32, i32, i32, i32, i32), i32>,
+}
+
+impl FluentBit {
+    /// `accessible_paths`: the directories preopened for the module.
+    /// With `fuel`, every call's wasm instruction count is measured ([`FluentBit::last_fuel`]).
+    pub fn new(accessible: &[&Path], fuel: bool) -> Self {
+        let mut config = wasmtime::Config::new();
+        config.consume_fuel(fuel);
+        let engine = Engine::new(&config).unwrap();
+        let module = Module::new(&engine, embedded_fluentbit_module()).expect("module compiles");
+        let mut linker: Linker<WasiP1Ctx> = Linker::new(&engine);
+        wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |c| c).unwrap();
+        let mut wasi = WasiCtxBuilder::new();
+        for dir in accessible {
+            wasi.preopened_dir(dir, dir.to_str().unwrap(), FsPerms::ReadOnly)
+                .unwrap();
+        }
+        let mut store = Store::new(&engine, wasi.build_p1());
+        if fuel {
+            store.set_fuel(u64::MAX).unwrap();
+        }
+        let instance: Instance = linker.instantiate(&mut store, &module).unwrap();
+        // WAMR runs a reactor's `_initialize` after instantiation.
+        if let Ok(init) = instance.get_typed_func::<(), ()>(&mut store, "_initialize") {
+            init.call(&mut store, ()).unwrap();
+        }
+        FluentBit {
+            memory: instance.get_memory(&mut store, "memory").expect("exports memory"),
+            malloc: instance.get_typed_func(&mut store, "malloc").expect("exports malloc"),
+            free: instance.get_typed_func(&mut store, "free").expect("exports free"),
+            filter: instance
+                .get_typed_func(&mut store, "mwsiem_filter")
+                .expect("exports mwsiem_filter"),
+            store,
+            fuel,
+            last_fuel: 0,
+        }
+    }
+
+    fn copy_in(&mut self, bytes: &[u8]) -> i32 {
+        let ptr = self.malloc.call(&mut self.store, bytes.len() as i32 + 1).unwrap();
+        assert_ne!(ptr, 0, "guest malloc failed");
+        let mut with_nul = bytes.to_vec();
+        with_nul.push(0);
+        self.memory.write(&mut self.store, ptr as usize, &with_nul).unwrap();
+        ptr
+    }
+
+    /// One record through the filter; the returned JSON text.
+    pub fn call(&mut self, tag: &str, record: &[u8]) -> String {
+        let tag_ptr = self.copy_in(tag.as_bytes());
+        let rec_ptr = self.copy_in(record);
+        let args = (
+            tag_ptr,
+            tag.len() as i32,
+            1_760_641_223,
+            850_000_000,
+            rec_ptr,
+            record.len() as i32,
+        );
+        let before = if self.fuel { self.store.get_fuel().unwrap() } else { 0 };
+        let out = self.filter.call(&mut self.store, args).expect("the filter never traps");
+        if self.fuel {
+            self.last_fuel = before - self.store.get_fuel().unwrap();
+        }
+        let text = self.read_c_string(out);
+        self.free.call(&mut self.store, tag_ptr).unwrap();
+        self.free.call(&mut self.store, rec_ptr).unwrap();
+        text
+    }
+
+    /// Wasm instructions the last `call` executed (with fuel on).
+    pub fn last_fuel(&self) -> u64 {
+        self.last_fuel
+    }
+
+    pub fn call_null_record(&mut self) -> String {
+        let out = self.filter.call(&mut self.store, (0, 0, 0, 0, 0, 0)).expect("no trap");
+        self.read_c_string(out)
+    }
+
+    fn read_c_string(&mut self, ptr: i32) -> String {
+        assert_ne!(ptr, 0);
+        let mem = self.memory.data(&self.store);
+        let start = ptr as usize;
+        let len = mem[start..].iter().position(|&b| b == 0).expect("NUL-terminated");
+        String::from_utf8(mem[start..start + len].to_vec()).expect("UTF-8")
+    }
+
+    pub fn memory_size(&self) -> usize {
+        self.memory.data_size(&self.store)
+    }
+}
