@@ -280,3 +280,20 @@ fn exports_the_embedded_component() {
         std::fs::read(repo().join("testdata/sftp.ocsf.json")).unwrap()
     );
 }
+
+#[test]
+fn exports_the_fluent_bit_module() {
+    let path = tmp("mwsiem_fluentbit.wasm");
+    let out = mwsiem(&["export-fluentbit-module", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0));
+    let bytes = std::fs::read(&path).unwrap();
+    // A core module (version 1, layer 0) that names its entry points.
+    assert_eq!(&bytes[..8], b"\0asm\x01\0\0\0");
+    for export in [&b"mwsiem_filter"[..], b"malloc", b"free", b"memory"] {
+        assert!(
+            bytes.windows(export.len()).any(|w| w == export),
+            "{}",
+            String::from_utf8_lossy(export)
+        );
+    }
+}
