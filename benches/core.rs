@@ -13,6 +13,15 @@ use std::hint::black_box;
 
 const RECORDS: usize = 10_000;
 
+/// Every record through `pipeline`, the output buffer reused.
+fn run_pipeline(pipeline: &Pipeline, records: &[&[u8]]) {
+    let mut out = Vec::with_capacity(4096);
+    for r in records {
+        out.clear();
+        let _ = black_box(pipeline.process_into(black_box(r), &mut out));
+    }
+}
+
 fn core(c: &mut Criterion) {
     let input = corpus::corpus(RECORDS);
     let records: Vec<&[u8]> = Framer::new(&input).map(|r| r.bytes).collect();
@@ -27,25 +36,9 @@ fn core(c: &mut Criterion) {
 
     let mut g = c.benchmark_group("core");
     g.throughput(Throughput::Elements(RECORDS as u64));
-    g.bench_function("normalize/events", |b| {
-        let mut out = Vec::with_capacity(4096);
-        b.iter(|| {
-            for r in &records {
-                out.clear();
-                let _ = black_box(pipeline.process_into(black_box(r), &mut out));
-            }
-        })
-    });
+    g.bench_function("normalize/events", |b| b.iter(|| run_pipeline(&pipeline, &records)));
     g.throughput(Throughput::Bytes(input.len() as u64));
-    g.bench_function("normalize/bytes", |b| {
-        let mut out = Vec::with_capacity(4096);
-        b.iter(|| {
-            for r in &records {
-                out.clear();
-                let _ = black_box(pipeline.process_into(black_box(r), &mut out));
-            }
-        })
-    });
+    g.bench_function("normalize/bytes", |b| b.iter(|| run_pipeline(&pipeline, &records)));
     g.bench_function("frame", |b| b.iter(|| Framer::new(black_box(&input)).count()));
     g.finish();
 
@@ -81,15 +74,7 @@ fn core(c: &mut Criterion) {
     });
     for profile in ["restricted", "full"] {
         let p = Pipeline::new(Config::from_toml(&format!("[redaction]\nprofile = \"{profile}\"\n")).unwrap());
-        g.bench_function(format!("pipeline-{profile}"), |b| {
-            let mut out = Vec::with_capacity(4096);
-            b.iter(|| {
-                for r in &records {
-                    out.clear();
-                    let _ = black_box(p.process_into(black_box(r), &mut out));
-                }
-            })
-        });
+        g.bench_function(format!("pipeline-{profile}"), |b| b.iter(|| run_pipeline(&p, &records)));
     }
     g.finish();
 }

@@ -181,21 +181,13 @@ impl Redactor {
                 }
                 None => false,
             },
-            Value::Bool(_) | Value::Number(_) | Value::Int(_) => {
-                let text = match value {
-                    Value::Bool(b) => b.to_string(),
-                    Value::Int(n) => n.to_string(),
-                    Value::Number(n) => n.to_string(),
-                    _ => String::new(),
-                };
-                match self.applier.apply(action, &text) {
-                    Some(r) => {
-                        *value = Value::String(Cow::Owned(r));
-                        true
-                    }
-                    None => false,
+            Value::Bool(_) | Value::Number(_) | Value::Int(_) => match self.applier.apply(action, &leaf_text(value)) {
+                Some(r) => {
+                    *value = Value::String(Cow::Owned(r));
+                    true
                 }
-            }
+                None => false,
+            },
         }
     }
 
@@ -301,6 +293,16 @@ fn looks_like_endpoint(s: &str) -> bool {
     b[..q].contains(&b'/') && b[q..].contains(&b'=') && !b.iter().any(u8::is_ascii_whitespace)
 }
 
+/// A scalar as the text an action works on (objects and arrays have none).
+fn leaf_text(v: &Value<'_>) -> String {
+    match v {
+        Value::String(s) | Value::Number(s) => s.to_string(),
+        Value::Int(n) => n.to_string(),
+        Value::Bool(b) => b.to_string(),
+        Value::Null | Value::Array(_) | Value::Object(_) => String::new(),
+    }
+}
+
 fn rule_parts(rule: &FieldRule) -> (Vec<String>, Action) {
     (rule.path.split('.').map(str::to_owned).collect(), rule.action)
 }
@@ -344,13 +346,7 @@ fn apply_leaf_rule(value: &mut Value<'_>, action: Action, applier: &Applier) -> 
         }),
         Value::Null => {}
         other => {
-            let text = match &*other {
-                Value::String(s) => s.to_string(),
-                Value::Number(n) => n.to_string(),
-                Value::Int(n) => n.to_string(),
-                Value::Bool(b) => b.to_string(),
-                _ => String::new(),
-            };
+            let text = leaf_text(other);
             *other = Value::String(Cow::Owned(applier.apply_inline(action, &text)));
         }
     }
