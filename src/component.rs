@@ -94,6 +94,13 @@ impl GuestPipelineImpl {
     }
 }
 
+fn core_meta(meta: &WitRecordMeta) -> RecordMeta<'_> {
+    RecordMeta {
+        source: meta.source.as_deref(),
+        timestamp_ms: meta.timestamp_ms,
+    }
+}
+
 impl GuestPipeline for GuestPipelineImpl {
     fn create(config: String) -> Result<PipelineHandle, String> {
         let config = Config::from_toml(&config).map_err(|e| e.to_string())?;
@@ -111,18 +118,12 @@ impl GuestPipeline for GuestPipelineImpl {
     }
 
     fn process(&self, record: Vec<u8>, meta: WitRecordMeta) -> Result<String, WitRecordError> {
-        let meta = RecordMeta {
-            source: meta.source.as_deref(),
-            timestamp_ms: meta.timestamp_ms,
-        };
+        let meta = core_meta(&meta);
         self.run(&record, &meta, &mut (record.len() * 3))
     }
 
     fn process_batch(&self, data: Vec<u8>, meta: WitRecordMeta) -> Vec<BatchItem> {
-        let meta = RecordMeta {
-            source: meta.source.as_deref(),
-            timestamp_ms: meta.timestamp_ms,
-        };
+        let meta = core_meta(&meta);
         let mut hint = 1024;
         Framer::new(&data)
             .enumerate()
@@ -136,10 +137,7 @@ impl GuestPipeline for GuestPipelineImpl {
     }
 
     fn process_records(&self, records: Vec<Vec<u8>>, meta: WitRecordMeta) -> Vec<BatchItem> {
-        let meta = RecordMeta {
-            source: meta.source.as_deref(),
-            timestamp_ms: meta.timestamp_ms,
-        };
+        let meta = core_meta(&meta);
         let mut hint = 1024;
         records
             .iter()

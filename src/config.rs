@@ -66,6 +66,14 @@ pub struct EnrichmentConfig {
     pub users_file: Option<String>,
 }
 
+impl EnrichmentConfig {
+    /// Where the users file is, for a config read from `config_dir` (an absolute `users_file`
+    /// stands alone). Pure path arithmetic: the hosts do the reading.
+    pub fn users_path(&self, config_dir: &std::path::Path) -> Option<std::path::PathBuf> {
+        self.users_file.as_deref().map(|f| config_dir.join(f))
+    }
+}
+
 /// How the native host runs the component (ignored by the guests themselves).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]

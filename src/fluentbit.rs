@@ -76,18 +76,13 @@ fn load() -> State {
         Err(e) => return State::Broken(format!("{path}: {e}")),
     };
     let mut pipeline = Pipeline::new(config.clone());
-    if let Some(users) = &config.enrichment.users_file {
-        let users_path = if users.starts_with('/') {
-            users.clone()
-        } else {
-            format!("{}/{users}", dir.trim_end_matches('/'))
-        };
+    if let Some(users_path) = config.enrichment.users_path(std::path::Path::new(&dir)) {
         match std::fs::read_to_string(&users_path)
             .map_err(|e| e.to_string())
             .and_then(|t| StaticDirectory::parse(&t).map_err(|e| e.to_string()))
         {
             Ok(d) => pipeline = pipeline.with_directory(Arc::new(d)),
-            Err(e) => return State::Broken(format!("{users_path}: {e}")),
+            Err(e) => return State::Broken(format!("{}: {e}", users_path.display())),
         }
     }
     State::Ready(pipeline)

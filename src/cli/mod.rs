@@ -190,11 +190,9 @@ fn load_config(args: &ReplayArgs) -> Result<(Config, String), Failure> {
 /// The user directory from `--users`, else from the config's `enrichment.users_file`
 /// (relative to the config file).
 fn load_users(args: &ReplayArgs, config: &Config) -> Result<Arc<dyn UserDirectory>, Failure> {
-    let path = match (&args.users, &config.enrichment.users_file, &args.config) {
-        (Some(p), _, _) => p.clone(),
-        (None, Some(f), Some(cfg)) => cfg.parent().unwrap_or(Path::new(".")).join(f),
-        (None, Some(f), None) => PathBuf::from(f),
-        (None, None, _) => return Ok(Arc::new(NoDirectory)),
+    let config_dir = args.config.as_deref().and_then(Path::parent).unwrap_or(Path::new(""));
+    let Some(path) = args.users.clone().or_else(|| config.enrichment.users_path(config_dir)) else {
+        return Ok(Arc::new(NoDirectory));
     };
     let text = std::fs::read_to_string(&path)
         .with_context(|| format!("cannot read users file {}", path.display()))

@@ -129,13 +129,13 @@ pub fn skill_of(system: Option<TargetSystem>, path: &str) -> (&'static str, Stri
 /// Adds the target system (`api.service`, `dst_endpoint.svc_name`, an enrichment) and the likely
 /// skill (an enrichment) to an API Activity event with a destination host.
 pub fn enrich_target(event: &mut Map<'_>) {
-    let host = match event
+    // Decide while borrowing the event, then write: no copies of host and path.
+    let Some(Value::String(host)) = event
         .get("dst_endpoint")
         .and_then(Value::as_object)
         .and_then(|d| d.get("hostname"))
-    {
-        Some(Value::String(h)) => h.to_string(),
-        _ => return,
+    else {
+        return;
     };
     let path = event
         .get("http_request")
@@ -144,9 +144,9 @@ pub fn enrich_target(event: &mut Map<'_>) {
         .and_then(Value::as_object)
         .and_then(|u| u.get("path"))
         .and_then(Value::as_str)
-        .unwrap_or("")
-        .to_owned();
-    let system = target_of_host(&host);
+        .unwrap_or("");
+    let system = target_of_host(host);
+    let (skill, rule) = skill_of(system, path);
     if let Some(sys) = system {
         if let Some(Value::Object(api)) = event.get_mut("api") {
             let mut service = Map::with_capacity(1);
@@ -161,7 +161,6 @@ pub fn enrich_target(event: &mut Map<'_>) {
         data.insert("product", Value::str(sys.product));
         push_enrichment(event, enrichment("target_system", sys.product, "Vendor Product", data));
     }
-    let (skill, rule) = skill_of(system, &path);
     let mut data = Map::with_capacity(1);
     data.insert("rule", Value::str(rule));
     push_enrichment(event, enrichment("moveworks_skill", skill, "Heuristic", data));

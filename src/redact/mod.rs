@@ -80,14 +80,11 @@ impl Redactor {
         }
     }
 
-    /// A source record (for `raw_data`): credentials redacted as in `unmapped`; content and
-    /// custom rules do not apply (`raw_data` requires the full profile).
+    /// A source record (for `raw_data`): redacted like `unmapped`, without the custom rules
+    /// (their paths are OCSF paths). The config allows `raw_data` only under the full profile,
+    /// so only credentials go.
     pub fn redact_source(&self, record: &mut Value<'_>) {
-        let full = Redactor {
-            profile: Profile::Full,
-            ..self.clone()
-        };
-        full.walk(record, Zone::Foreign, "");
+        self.walk(record, Zone::Foreign, "");
     }
 
     /// Text that did not parse (in-band error events): credentials scrubbed; under restricted,
@@ -164,31 +161,7 @@ impl Redactor {
 
     /// Every leaf of `value` through `action`; false when the whole value is to be dropped.
     fn replace_all(&self, value: &mut Value<'_>, action: Action) -> bool {
-        match value {
-            Value::Object(m) => {
-                m.retain(|_, v| self.replace_all(v, action));
-                true
-            }
-            Value::Array(items) => {
-                items.retain_mut(|v| self.replace_all(v, action));
-                true
-            }
-            Value::Null => true,
-            Value::String(s) => match self.applier.apply(action, s) {
-                Some(r) => {
-                    *s = Cow::Owned(r);
-                    true
-                }
-                None => false,
-            },
-            Value::Bool(_) | Value::Number(_) | Value::Int(_) => match self.applier.apply(action, &leaf_text(value)) {
-                Some(r) => {
-                    *value = Value::String(Cow::Owned(r));
-                    true
-                }
-                None => false,
-            },
-        }
+        replace_leaves(value, action, &self.applier)
     }
 
     /// A query string: secret-named values always, every value under restricted.
@@ -330,27 +303,32 @@ fn descend(value: &mut Value<'_>, rest: &[String], action: Action, applier: &App
     }
 }
 
-/// False when the field is to be dropped.
+/// A custom rule's field: dropped whole, or every leaf through `action`. False when dropped.
 fn apply_leaf_rule(value: &mut Value<'_>, action: Action, applier: &Applier) -> bool {
-    if action == Action::Drop {
-        return false;
-    }
+    action != Action::Drop && replace_leaves(value, action, applier)
+}
+
+/// Every leaf of `value` through `action` (keys and nulls stay); false when `value` itself is
+/// to be dropped. Shared by the profile's content/credential redaction and custom rules.
+fn replace_leaves(value: &mut Value<'_>, action: Action, applier: &Applier) -> bool {
     match value {
         Value::Object(m) => {
-            m.iter_mut().for_each(|(_, v)| {
-                apply_leaf_rule(v, action, applier);
-            });
+            m.retain(|_, v| replace_leaves(v, action, applier));
+            true
         }
-        Value::Array(items) => items.iter_mut().for_each(|v| {
-            apply_leaf_rule(v, action, applier);
-        }),
-        Value::Null => {}
-        other => {
-            let text = leaf_text(other);
-            *other = Value::String(Cow::Owned(applier.apply_inline(action, &text)));
+        Value::Array(items) => {
+            items.retain_mut(|v| replace_leaves(v, action, applier));
+            true
         }
+        Value::Null => true,
+        leaf => match applier.apply(action, &leaf_text(leaf)) {
+            Some(r) => {
+                *leaf = Value::String(Cow::Owned(r));
+                true
+            }
+            None => false,
+        },
     }
-    true
 }
 
 /// Replaces every JSON string literal in a value position (after `:`, or an array element) of
