@@ -1,0 +1,65 @@
+//! The three ways to run mwsiem side by side, on the same generated corpus and the same
+//! (`restricted`) configuration: the native core, the component on wasmtime (batches of 100, the
+//! CLI's default) and the Vector remap program run by the `vrl` crate, as Vector runs it.
+//!
+//! The corpus is NDJSON (60% EXTERNAL_API, every other type present), framed once up front so
+//! only the per-record work is timed.
+
+#[path = "support/corpus.rs"]
+mod corpus;
+#[path = "../tests/common/vrl_program.rs"]
+mod vrl_program;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use mwsiem::enrich::NoDirectory;
+use mwsiem::host::{ComponentEngine, cache::CompileCache, embedded_component};
+use mwsiem::{Config, Framer, Pipeline, RecordMeta};
+use std::hint::black_box;
+use std::sync::Arc;
+use std::time::Duration;
+
+const RECORDS: usize = 2_000;
+
+fn three_way(c: &mut Criterion) {
+    let input = corpus::corpus(RECORDS);
+    let records: Vec<&[u8]> = Framer::new(&input).map(|r| r.bytes).collect();
+    let mut g = c.benchmark_group("three-way");
+    g.throughput(Throughput::Elements(records.len() as u64));
+    g.measurement_time(Duration::from_secs(8));
+
+    let native = Pipeline::new(Config::default());
+    g.bench_function("native", |b| {
+        let mut out = Vec::with_capacity(4096);
+        b.iter(|| {
+            for r in &records {
+                out.clear();
+                let _ = black_box(native.process_into(r, &mut out));
+            }
+        })
+    });
+
+    let cache = CompileCache::Dir(std::env::temp_dir().join("mwsiem-bench-cache"));
+    let engine = ComponentEngine::new(embedded_component(), &Default::default(), &cache).unwrap();
+    let mut guest = engine.pipeline("", Arc::new(NoDirectory)).unwrap();
+    let meta = RecordMeta::default();
+    g.bench_function("component/batch-100", |b| {
+        b.iter(|| {
+            for chunk in records.chunks(100) {
+                black_box(guest.process_records(chunk, &meta));
+            }
+        })
+    });
+
+    let mut vrl = vrl_program::VrlProgram::load();
+    g.bench_function("vrl", |b| {
+        b.iter(|| {
+            for r in &records {
+                black_box(vrl.run(r));
+            }
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, three_way);
+criterion_main!(benches);
