@@ -223,3 +223,61 @@ fn vector_yaml_dead_letter_program_reports_the_reason() {
         "the original record is kept: {out}"
     );
 }
+
+/// Mutated fixtures (bytes flipped, cut, duplicated): the program never fails with a runtime
+/// error (which Vector would route without a reason); every record is an event or an abort
+/// with one of the core's reasons, and it is an event exactly when the core makes one.
+#[test]
+fn mutated_records_end_as_an_event_or_a_reasoned_abort() {
+    const REASONS: [&str; 7] = [
+        "too_large",
+        "invalid_utf8",
+        "invalid_json",
+        "too_deep",
+        "not_an_object",
+        "missing_field",
+        "invalid_field",
+    ];
+    let pipeline = Pipeline::new(Config::default());
+    let mut vrl = VrlProgram::load();
+    let mut seed = 0x2545_F491_4F6C_DD1Du64;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let (mut total, mut aborted) = (0, 0);
+    for case in common::cases() {
+        let original = std::fs::read(&case).unwrap();
+        for _ in 0..25 {
+            let mut bytes = original.clone();
+            for _ in 0..(1 + next() % 3) {
+                let i = (next() as usize) % bytes.len();
+                match next() % 3 {
+                    0 => bytes[i] = next() as u8,
+                    1 => bytes.insert(i, [b'{', b'"', b'\\', b':', b'['][(next() % 5) as usize]),
+                    _ => bytes.truncate(i.max(1)),
+                }
+            }
+            for record in Framer::new(&bytes) {
+                total += 1;
+                let core_ok = pipeline.process(record.bytes).is_ok();
+                match vrl.run(record.bytes) {
+                    VrlOutcome::Event(_) => assert!(core_ok, "VRL made an event the core rejects: {:?}", record.bytes),
+                    VrlOutcome::Aborted { reason, message } => {
+                        aborted += 1;
+                        assert!(REASONS.contains(&reason.as_str()), "unknown reason: {message}");
+                        assert!(
+                            !core_ok,
+                            "VRL rejected ({message}) what the core accepts: {:?}",
+                            String::from_utf8_lossy(record.bytes)
+                        );
+                    }
+                    VrlOutcome::Failed(e) => panic!("runtime error {e} on {:?}", String::from_utf8_lossy(record.bytes)),
+                }
+            }
+        }
+    }
+    assert!(total > 500 && aborted > 50, "{total} records, {aborted} aborted");
+}
