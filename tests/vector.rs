@@ -35,6 +35,9 @@ fn inputs() -> Vec<PathBuf> {
         }
     }
     files.push(repo().join("testdata/redaction/canaries.json"));
+    // Records written to exercise the program's own parsers and detectors (LDAP filters,
+    // Python literals, URLs, credentials in free text, IPs, time forms) beyond the fixtures.
+    files.push(repo().join("testdata/vector/parity_extra.json"));
     files.sort();
     files
 }
