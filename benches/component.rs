@@ -3,12 +3,14 @@
 
 #[path = "support/corpus.rs"]
 mod corpus;
+#[path = "support/native.rs"]
+mod native;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use mwsiem::config::{CpuLimitKind, HostConfig};
 use mwsiem::enrich::NoDirectory;
 use mwsiem::host::{ComponentEngine, cache::CompileCache, embedded_component};
-use mwsiem::{Config, Framer, Pipeline, RecordMeta};
+use mwsiem::{Framer, RecordMeta};
 use std::hint::black_box;
 use std::sync::Arc;
 use std::time::Duration;
@@ -33,16 +35,7 @@ fn engines(c: &mut Criterion) {
     let mut g = c.benchmark_group("engines");
     g.throughput(Throughput::Elements(RECORDS as u64));
 
-    let native = Pipeline::new(Config::default());
-    g.bench_function("native", |b| {
-        let mut out = Vec::with_capacity(4096);
-        b.iter(|| {
-            for r in &records {
-                out.clear();
-                let _ = black_box(native.process_into(r, &mut out));
-            }
-        })
-    });
+    native::bench_native(&mut g, &records);
 
     let engine = ComponentEngine::new(embedded_component(), &host(CpuLimitKind::Epoch), &cache()).unwrap();
     let mut guest = engine.pipeline("", Arc::new(NoDirectory)).unwrap();

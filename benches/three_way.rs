@@ -7,13 +7,15 @@
 
 #[path = "support/corpus.rs"]
 mod corpus;
+#[path = "support/native.rs"]
+mod native;
 #[path = "../tests/common/vrl_program.rs"]
 mod vrl_program;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use mwsiem::enrich::NoDirectory;
 use mwsiem::host::{ComponentEngine, cache::CompileCache, embedded_component};
-use mwsiem::{Config, Framer, Pipeline, RecordMeta};
+use mwsiem::{Framer, RecordMeta};
 use std::hint::black_box;
 use std::sync::Arc;
 use std::time::Duration;
@@ -27,16 +29,7 @@ fn three_way(c: &mut Criterion) {
     g.throughput(Throughput::Elements(records.len() as u64));
     g.measurement_time(Duration::from_secs(8));
 
-    let native = Pipeline::new(Config::default());
-    g.bench_function("native", |b| {
-        let mut out = Vec::with_capacity(4096);
-        b.iter(|| {
-            for r in &records {
-                out.clear();
-                let _ = black_box(native.process_into(r, &mut out));
-            }
-        })
-    });
+    native::bench_native(&mut g, &records);
 
     let cache = CompileCache::Dir(std::env::temp_dir().join("mwsiem-bench-cache"));
     let engine = ComponentEngine::new(embedded_component(), &Default::default(), &cache).unwrap();

@@ -231,7 +231,7 @@ fn vector_yaml_dead_letter_program_reports_the_reason() {
     );
 }
 
-/// Mutated fixtures (bytes flipped, cut, duplicated): the program never fails with a runtime
+/// Mutated fixtures (the hostile test's generator): the program never fails with a runtime
 /// error (which Vector would route without a reason); every record is an event or an abort
 /// with one of the core's reasons, and it is an event exactly when the core makes one.
 #[test]
@@ -247,44 +247,47 @@ fn mutated_records_end_as_an_event_or_a_reasoned_abort() {
     ];
     let pipeline = Pipeline::new(Config::default());
     let mut vrl = VrlProgram::load();
-    let mut seed = 0x2545_F491_4F6C_DD1Du64;
-    let mut next = move || {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        seed
-    };
     let (mut total, mut aborted) = (0, 0);
-    for case in common::cases() {
-        let original = std::fs::read(&case).unwrap();
-        for _ in 0..25 {
-            let mut bytes = original.clone();
-            for _ in 0..(1 + next() % 3) {
-                let i = (next() as usize) % bytes.len();
-                match next() % 3 {
-                    0 => bytes[i] = next() as u8,
-                    1 => bytes.insert(i, [b'{', b'"', b'\\', b':', b'['][(next() % 5) as usize]),
-                    _ => bytes.truncate(i.max(1)),
+    for bytes in common::mutations(25, 0x2545_F491_4F6C_DD1D) {
+        for record in Framer::new(&bytes) {
+            total += 1;
+            let core_ok = pipeline.process(record.bytes).is_ok();
+            // With a key twice, the core maps the first and VRL the last (a listed difference):
+            // either may be the broken one.
+            let comparable = !has_duplicate_keys(record.bytes);
+            match vrl.run(record.bytes) {
+                VrlOutcome::Event(_) => assert!(
+                    core_ok || !comparable,
+                    "VRL made an event the core rejects: {:?}",
+                    String::from_utf8_lossy(record.bytes)
+                ),
+                VrlOutcome::Aborted { reason, message } => {
+                    aborted += 1;
+                    assert!(REASONS.contains(&reason.as_str()), "unknown reason: {message}");
+                    assert!(
+                        !core_ok || !comparable,
+                        "VRL rejected ({message}) what the core accepts: {:?}",
+                        String::from_utf8_lossy(record.bytes)
+                    );
                 }
-            }
-            for record in Framer::new(&bytes) {
-                total += 1;
-                let core_ok = pipeline.process(record.bytes).is_ok();
-                match vrl.run(record.bytes) {
-                    VrlOutcome::Event(_) => assert!(core_ok, "VRL made an event the core rejects: {:?}", record.bytes),
-                    VrlOutcome::Aborted { reason, message } => {
-                        aborted += 1;
-                        assert!(REASONS.contains(&reason.as_str()), "unknown reason: {message}");
-                        assert!(
-                            !core_ok,
-                            "VRL rejected ({message}) what the core accepts: {:?}",
-                            String::from_utf8_lossy(record.bytes)
-                        );
-                    }
-                    VrlOutcome::Failed(e) => panic!("runtime error {e} on {:?}", String::from_utf8_lossy(record.bytes)),
-                }
+                VrlOutcome::Failed(e) => panic!("runtime error {e} on {:?}", String::from_utf8_lossy(record.bytes)),
             }
         }
     }
     assert!(total > 500 && aborted > 50, "{total} records, {aborted} aborted");
+}
+
+/// Whether any object in the record (when it parses) has a key twice.
+fn has_duplicate_keys(record: &[u8]) -> bool {
+    fn walk(v: &J<'_>) -> bool {
+        match v {
+            J::Object(m) => {
+                let keys: BTreeSet<&str> = m.iter().map(|(k, _)| k).collect();
+                keys.len() != m.len() || m.iter().any(|(_, v)| walk(v))
+            }
+            J::Array(items) => items.iter().any(walk),
+            _ => false,
+        }
+    }
+    json::parse(record, 512).is_ok_and(|v| walk(&v))
 }

@@ -246,3 +246,37 @@ pub fn hostile_input() -> Vec<u8> {
     }
     out
 }
+
+/// Deterministic mutations of every fixture (bytes replaced, inputs cut, bytes inserted, runs
+/// duplicated): `per_case` variants of each `testdata/cases` file, from an xorshift64 `seed`.
+pub fn mutations(per_case: usize, seed: u64) -> Vec<Vec<u8>> {
+    let mut seed = seed;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let mut out = Vec::new();
+    for case in cases() {
+        let original = std::fs::read(&case).unwrap();
+        for _ in 0..per_case {
+            let mut bytes = original.clone();
+            for _ in 0..(1 + next() % 4) {
+                let i = (next() as usize) % bytes.len();
+                match next() % 4 {
+                    0 => bytes[i] = next() as u8,
+                    1 => bytes.truncate(i.max(1)),
+                    2 => bytes.insert(i, [b'{', b'"', b'\\', b'\n', 0][(next() % 5) as usize]),
+                    _ => {
+                        let j = (i + (next() as usize % 64)).min(bytes.len());
+                        let chunk = bytes[i..j].to_vec();
+                        bytes.splice(i..i, chunk);
+                    }
+                }
+            }
+            out.push(bytes);
+        }
+    }
+    out
+}
