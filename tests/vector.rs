@@ -291,3 +291,40 @@ fn has_duplicate_keys(record: &[u8]) -> bool {
     }
     json::parse(record, 512).is_ok_and(|v| walk(&v))
 }
+
+/// The secret and content name lists in mwsiem.vrl are the core's (src/redact/names.rs): a
+/// name added to one and not the other fails here, before any fixture happens to use it.
+#[test]
+fn vrl_name_lists_equal_the_core_lists() {
+    use mwsiem::redact::names::{CONTENT_NAMES, SECRET_NAMES, SECRET_SUFFIXES, is_content_name, is_secret_name};
+    let source = std::fs::read_to_string(repo().join("transforms/vector/mwsiem.vrl")).unwrap();
+    // `<var> = r'^(?:a|b|...)$|(?:_x|_y)$'`: the exact names and the suffixes.
+    let lists = |var: &str| -> (BTreeSet<String>, BTreeSet<String>) {
+        let line = source
+            .lines()
+            .find(|l| l.starts_with(&format!("{var} = r'")))
+            .unwrap_or_else(|| panic!("mwsiem.vrl defines {var}"));
+        let body = line.split_once("r'^(?:").unwrap().1;
+        let (exact, rest) = body.split_once(")$|(?:").unwrap();
+        let suffixes = rest.strip_suffix(")$'").unwrap();
+        let set = |s: &str| s.split('|').map(str::to_owned).collect::<BTreeSet<_>>();
+        (set(exact), set(suffixes))
+    };
+    let owned = |xs: &[&str]| xs.iter().map(|s| s.to_string()).collect::<BTreeSet<_>>();
+
+    let (exact, suffixes) = lists("secret_names");
+    assert_eq!(suffixes, owned(&SECRET_SUFFIXES));
+    let mut core_exact = owned(&SECRET_NAMES);
+    core_exact.insert("samlresponse".into());
+    assert_eq!(exact, core_exact);
+
+    let (exact, suffixes) = lists("content_names");
+    let mut core_exact = owned(&CONTENT_NAMES);
+    core_exact.insert("return_value".into());
+    assert_eq!(exact, core_exact);
+    assert_eq!(suffixes, owned(&["_body", "_payload"]));
+
+    // The additions above are the core's own rules, not ones the VRL invented.
+    assert!(is_secret_name("samlresponse") && is_content_name("return_value"));
+    assert!(is_content_name("x_body") && is_content_name("x_payload"));
+}

@@ -22,7 +22,7 @@ fn normalize<'b>(name: &str, buf: &'b mut [u8; 64]) -> Option<&'b str> {
     std::str::from_utf8(&buf[..n]).ok()
 }
 
-const SECRET_NAMES: [&str; 39] = [
+pub const SECRET_NAMES: [&str; 39] = [
     "password",
     "passwd",
     "pwd",
@@ -64,7 +64,7 @@ const SECRET_NAMES: [&str; 39] = [
     "mfa_code",
 ];
 
-const SECRET_SUFFIXES: [&str; 9] = [
+pub const SECRET_SUFFIXES: [&str; 9] = [
     "_password",
     "_passwd",
     "_secret",
@@ -88,7 +88,7 @@ pub fn is_secret_name(name: &str) -> bool {
     SECRET_NAMES.contains(&n) || SECRET_SUFFIXES.iter().any(|s| n.ends_with(s)) || n == "samlresponse"
 }
 
-const CONTENT_NAMES: [&str; 20] = [
+pub const CONTENT_NAMES: [&str; 20] = [
     "body",
     "request_body",
     "response_body",
