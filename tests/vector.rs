@@ -328,3 +328,61 @@ fn vrl_name_lists_equal_the_core_lists() {
     assert!(is_secret_name("samlresponse") && is_content_name("return_value"));
     assert!(is_content_name("x_body") && is_content_name("x_payload"));
 }
+
+/// The program's target-system table and skill rules are the core's (src/enrich/target.rs).
+#[test]
+fn vrl_target_and_skill_tables_equal_the_core_tables() {
+    use mwsiem::enrich::target::{SKILL_RULES, TARGETS};
+    let source = std::fs::read_to_string(repo().join("transforms/vector/mwsiem.vrl")).unwrap();
+
+    // `(?P<Vendor__Product_Name>host\.com|other\.com)`: one group per system.
+    let line = source
+        .lines()
+        .find(|l| l.trim_start().starts_with("t = parse_regex(host, r'"))
+        .expect("mwsiem.vrl matches the host against the vendor table");
+    let mut ours = BTreeSet::new();
+    for group in line.split("(?P<").skip(1) {
+        let (name, rest) = group.split_once('>').unwrap();
+        let hosts = rest.split_once(')').unwrap().0;
+        let (vendor, product) = name.split_once("__").unwrap();
+        for host in hosts.split('|') {
+            ours.insert((
+                host.replace("\\.", "."),
+                vendor.replace('_', " "),
+                product.replace('_', " "),
+            ));
+        }
+    }
+    let core: BTreeSet<_> = TARGETS
+        .iter()
+        .map(|(host, t)| (host.to_string(), t.vendor.to_owned(), t.product.to_owned()))
+        .collect();
+    assert_eq!(ours, core);
+
+    // `if product == "A" || product == "B" {` followed by `rules = [["fragment", "Skill"], ...]`.
+    let mut ours: Vec<(String, String, String)> = Vec::new();
+    let mut products: Vec<String> = Vec::new();
+    for line in source.lines().map(str::trim) {
+        if line.contains("product == \"") && line.ends_with('{') {
+            products = line
+                .split("product == \"")
+                .skip(1)
+                .map(|p| p.split('"').next().unwrap().to_owned())
+                .collect();
+        } else if let Some(list) = line.strip_prefix("rules = [[") {
+            for pair in list.trim_end_matches("]]").split("], [") {
+                let parts: Vec<&str> = pair.split("\", \"").map(|p| p.trim_matches('"')).collect();
+                for product in &products {
+                    ours.push((product.clone(), parts[0].to_owned(), parts[1].to_owned()));
+                }
+            }
+        }
+    }
+    ours.sort_by(|a, b| a.0.cmp(&b.0)); // stable: keeps each product's order (first match wins)
+    let mut core: Vec<(String, String, String)> = SKILL_RULES
+        .iter()
+        .map(|(p, f, s)| (p.to_string(), f.to_string(), s.to_string()))
+        .collect();
+    core.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(ours, core);
+}

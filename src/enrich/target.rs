@@ -19,7 +19,7 @@ const fn t(vendor: &'static str, product: &'static str) -> TargetSystem {
 }
 
 /// Host suffix -> system. The first match wins, so specific hosts come before their domains.
-const TARGETS: [(&str, TargetSystem); 34] = [
+pub const TARGETS: [(&str, TargetSystem); 34] = [
     ("service-now.com", t("ServiceNow", "ServiceNow")),
     ("servicenowservices.com", t("ServiceNow", "ServiceNow")),
     ("slack.com", t("Salesforce", "Slack")),
@@ -82,7 +82,7 @@ pub const SKILLS: [&str; 8] = [
 ];
 
 /// (product, path fragment, skill, rule name), first match wins; paths compared lower-case.
-const SKILL_RULES: [(&str, &str, &str); 27] = [
+pub const SKILL_RULES: [(&str, &str, &str); 27] = [
     ("ServiceNow", "sysapproval", "Approvals"),
     ("ServiceNow", "approval", "Approvals"),
     ("ServiceNow", "sys_user_grmember", "Group Operations"),
