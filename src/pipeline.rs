@@ -5,6 +5,7 @@ use crate::decode::{EventKind, decode};
 use crate::enrich::{NoDirectory, UserDirectory, enrich_ips, enrich_target, enrich_users};
 use crate::error::RecordError;
 use crate::json::{self, Map, Value};
+use crate::lines::LineRecord;
 use crate::ocsf::normalize;
 use crate::redact::Redactor;
 use std::sync::Arc;
@@ -113,6 +114,44 @@ impl Pipeline {
         })
     }
 
+    /// A record framed from forwarded lines ([`crate::lines`]) to one JSON object: its event, or
+    /// an in-band error event that also says where the record is in its source
+    /// (`mwsiem_source`, `mwsiem_line`, `mwsiem_offset`, `mwsiem_size`), so the exact text can be
+    /// read back from the file for reprocessing.
+    pub fn process_line_record_into(
+        &self,
+        record: &LineRecord,
+        meta: &RecordMeta<'_>,
+        out: &mut Vec<u8>,
+    ) -> Result<EventKind, RecordError> {
+        let start = out.len();
+        let result = match record.oversized {
+            Some(size) => Err(RecordError::TooLarge {
+                size: usize::try_from(size).unwrap_or(usize::MAX),
+                limit: self.config.limits.max_record_bytes,
+            }),
+            None => self.process_meta_into(&record.bytes, meta, out),
+        };
+        result.inspect_err(|e| {
+            out.truncate(start);
+            let size = record.oversized.unwrap_or(record.bytes.len() as u64);
+            let origin = Origin {
+                source: &record.source,
+                line: record.line,
+                offset: record.offset,
+                size,
+            };
+            error_event_with_origin(
+                &self.redactor,
+                e.code(),
+                &e.to_string(),
+                &record.bytes,
+                Some(&origin),
+                out,
+            );
+        })
+    }
+
     /// The configured redactor (also for text that never became an event).
     pub fn redactor(&self) -> &Redactor {
         &self.redactor
@@ -171,6 +210,25 @@ pub fn error_event_into(
     record: &[u8],
     out: &mut Vec<u8>,
 ) {
+    error_event_with_origin(redactor, reason, message, record, None, out);
+}
+
+/// Where a failed record is in its source.
+struct Origin<'a> {
+    source: &'a str,
+    line: u64,
+    offset: u64,
+    size: u64,
+}
+
+fn error_event_with_origin(
+    redactor: &crate::redact::Redactor,
+    reason: &str,
+    message: &str,
+    record: &[u8],
+    origin: Option<&Origin<'_>>,
+    out: &mut Vec<u8>,
+) {
     let text = String::from_utf8_lossy(record);
     let mut raw = redactor.scrub_unparsed(&text);
     let truncated = raw.len() > ERROR_EVENT_RAW_LIMIT;
@@ -187,6 +245,12 @@ pub fn error_event_into(
     m.insert("mwsiem_raw", Value::str(raw));
     if truncated {
         m.insert("mwsiem_raw_truncated", Value::Bool(true));
+    }
+    if let Some(o) = origin {
+        m.insert("mwsiem_source", Value::str(o.source));
+        m.insert("mwsiem_line", Value::Number(o.line.to_string().into()));
+        m.insert("mwsiem_offset", Value::Number(o.offset.to_string().into()));
+        m.insert("mwsiem_size", Value::Number(o.size.to_string().into()));
     }
     json::write_value(out, &Value::Object(m));
 }
