@@ -12,13 +12,12 @@ mod common;
 #[path = "common/vrl_program.rs"]
 mod vrl_program;
 
-use common::{OcsfValidator, repo};
+use common::{OcsfValidator, canonical, known_vrl_differences as known_differences, repo};
 use mwsiem::json::{self, Value as J};
 use mwsiem::{Config, Framer, Pipeline};
-use serde_json::Value as Json;
 use std::collections::BTreeSet;
 use std::path::PathBuf;
-use vrl_program::{VrlOutcome, VrlProgram};
+use vrl_program::{Remaps, VrlOutcome, VrlProgram, all_remaps};
 
 /// Every input file the parity test runs.
 fn inputs() -> Vec<PathBuf> {
@@ -42,78 +41,17 @@ fn inputs() -> Vec<PathBuf> {
     files
 }
 
-/// A JSON text in a form where equal values are equal strings: keys sorted (duplicates kept),
-/// integers as written, other numbers as the f64 they denote.
-fn canonical(text: &str) -> String {
-    let v = json::parse(text.as_bytes(), 512).unwrap_or_else(|e| panic!("not JSON ({e:?}): {text}"));
-    let mut out = String::new();
-    write_canonical(&v, &mut out);
-    out
-}
-
-fn write_canonical(v: &J<'_>, out: &mut String) {
-    match v {
-        J::Null => out.push_str("null"),
-        J::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        J::Int(n) => out.push_str(&n.to_string()),
-        J::Number(t) if t.bytes().all(|b| b.is_ascii_digit() || b == b'-') => out.push_str(t),
-        J::Number(t) => out.push_str(&format!("{:?}", t.parse::<f64>().unwrap())),
-        J::String(s) => out.push_str(&serde_json::to_string(s.as_ref()).unwrap()),
-        J::Array(items) => {
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write_canonical(item, out);
-            }
-            out.push(']');
-        }
-        J::Object(m) => {
-            let mut entries: Vec<(String, String)> = m
-                .iter()
-                .map(|(k, v)| {
-                    let mut s = String::new();
-                    write_canonical(v, &mut s);
-                    (k.to_owned(), s)
-                })
-                .collect();
-            entries.sort();
-            out.push('{');
-            for (i, (k, v)) in entries.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                out.push_str(&serde_json::to_string(k).unwrap());
-                out.push(':');
-                out.push_str(v);
-            }
-            out.push('}');
-        }
+/// Every supported `vrl` version runs the same program to the same events.
+#[test]
+fn vrl_program_matches_the_core_on_every_fixture() {
+    for mut remaps in all_remaps() {
+        matches_the_core(remaps.as_mut());
     }
 }
 
-/// `(input, line)` of every listed difference.
-fn known_differences() -> BTreeSet<(String, u64)> {
-    let text = std::fs::read_to_string(repo().join("testdata/vector/known_differences.json")).unwrap();
-    let list: Json = serde_json::from_str(&text).unwrap();
-    list.as_array()
-        .unwrap()
-        .iter()
-        .map(|d| {
-            assert!(
-                d["why"].as_str().is_some_and(|w| w.len() > 20),
-                "every known difference says why: {d}"
-            );
-            (d["input"].as_str().unwrap().to_owned(), d["line"].as_u64().unwrap())
-        })
-        .collect()
-}
-
-#[test]
-fn vrl_program_matches_the_core_on_every_fixture() {
+fn matches_the_core(vrl: &mut dyn Remaps) {
+    let version = vrl.version();
     let pipeline = Pipeline::new(Config::default());
-    let mut vrl = VrlProgram::load();
     let validator = OcsfValidator::load();
     let known = known_differences();
     let mut seen_differences = BTreeSet::new();
@@ -136,7 +74,7 @@ fn vrl_program_matches_the_core_on_every_fixture() {
             let core = pipeline
                 .process(record.bytes)
                 .map(|(_, out)| String::from_utf8(out).unwrap());
-            let ours = vrl.run(record.bytes);
+            let ours = vrl.record(record.bytes);
             if let VrlOutcome::Event(e) = &ours {
                 events += 1;
                 let errors = validator.errors(&serde_json::from_str(e).unwrap());
@@ -174,7 +112,7 @@ fn vrl_program_matches_the_core_on_every_fixture() {
         }
     }
     eprintln!(
-        "{records} records, {events} VRL events, {} listed differences",
+        "vrl {version}: {records} records, {events} VRL events, {} listed differences",
         known.len()
     );
     assert!(
@@ -183,7 +121,7 @@ fn vrl_program_matches_the_core_on_every_fixture() {
     );
     assert!(
         unexplained.is_empty(),
-        "{} record(s) differ between the core and mwsiem.vrl and are not in testdata/vector/known_differences.json:\n{}",
+        "vrl {version}: {} record(s) differ between the core and mwsiem.vrl and are not in testdata/vector/known_differences.json:\n{}",
         unexplained.len(),
         unexplained.join("\n")
     );
@@ -191,43 +129,6 @@ fn vrl_program_matches_the_core_on_every_fixture() {
     assert!(
         stale.is_empty(),
         "listed differences that no longer differ (remove them): {stale:?}"
-    );
-}
-
-/// The dead-letter remap in vector.yaml compiles and names the reason of an aborted record the
-/// way Vector annotates it (`.metadata.dropped`, legacy namespace).
-#[test]
-fn vector_yaml_dead_letter_program_reports_the_reason() {
-    let yaml = std::fs::read_to_string(repo().join("transforms/vector/vector.yaml")).unwrap();
-    let start = yaml
-        .find("inputs: [mwsiem.dropped]")
-        .expect("a dead-letter remap on mwsiem.dropped");
-    let body: Vec<&str> = yaml[start..]
-        .lines()
-        .skip_while(|l| !l.trim_start().starts_with("source: |"))
-        .skip(1)
-        .take_while(|l| l.starts_with("      ") || l.trim().is_empty())
-        .collect();
-    let source = body.iter().map(|l| l.trim_start()).collect::<Vec<_>>().join("\n");
-    assert!(source.contains("mwsiem_error"), "{source}");
-    let mut dead_letters = VrlProgram::compile(&source).unwrap_or_else(|e| panic!("{e}"));
-
-    let mut mwsiem = VrlProgram::load();
-    let VrlOutcome::Aborted { message, .. } = mwsiem.run(br#"{"version":"2","event_type":"EXTERNAL_API"}"#) else {
-        panic!("a record without event_time must abort");
-    };
-    let dropped = serde_json::json!({
-        "message": "{\"version\":\"2\"}",
-        "metadata": {"dropped": {"reason": "abort", "message": message, "component_id": "mwsiem"}}
-    });
-    let VrlOutcome::Event(out) = dead_letters.run_event(dropped) else {
-        panic!("the dead-letter program must not fail");
-    };
-    let out: Json = serde_json::from_str(&out).unwrap();
-    assert_eq!(out["mwsiem_error"], "missing_field", "{out}");
-    assert_eq!(
-        out["message"], "{\"version\":\"2\"}",
-        "the original record is kept: {out}"
     );
 }
 
@@ -270,7 +171,7 @@ fn mutated_records_end_as_an_event_or_a_reasoned_abort() {
                         String::from_utf8_lossy(record.bytes)
                     );
                 }
-                VrlOutcome::Failed(e) => panic!("runtime error {e} on {:?}", String::from_utf8_lossy(record.bytes)),
+                other => panic!("{other:?} on {:?}", String::from_utf8_lossy(record.bytes)),
             }
         }
     }

@@ -1,10 +1,14 @@
 //! Shared by the integration tests: fixtures, the OCSF validator and running the core.
 #![allow(dead_code)]
 
+use mwsiem::json::Value as J;
 use mwsiem::{Framer, Pipeline};
 use serde_json::Value as Json;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+
+pub mod shapes;
+pub mod vector_file_source;
 
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -197,7 +201,7 @@ impl OcsfValidator {
 
 /// The text of every leaf (string, number, boolean, null) of a JSON tree, with numbers as
 /// written (mwsiem's own parser: serde_json would round big integers and drop duplicate keys).
-pub fn leaf_texts(v: &mwsiem::json::Value<'_>, out: &mut Vec<String>) {
+pub fn leaf_texts(v: &J<'_>, out: &mut Vec<String>) {
     use mwsiem::json::Value as V;
     match v {
         V::Object(m) => m.iter().for_each(|(_, v)| leaf_texts(v, out)),
@@ -279,4 +283,72 @@ pub fn mutations(per_case: usize, seed: u64) -> Vec<Vec<u8>> {
         }
     }
     out
+}
+
+/// A JSON text in a form where equal values are equal strings: keys sorted (duplicates kept),
+/// integers as written, other numbers as the f64 they denote.
+pub fn canonical(text: &str) -> String {
+    let v = mwsiem::json::parse(text.as_bytes(), 512).unwrap_or_else(|e| panic!("not JSON ({e:?}): {text}"));
+    let mut out = String::new();
+    write_canonical(&v, &mut out);
+    out
+}
+
+fn write_canonical(v: &J<'_>, out: &mut String) {
+    match v {
+        J::Null => out.push_str("null"),
+        J::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        J::Int(n) => out.push_str(&n.to_string()),
+        J::Number(t) if t.bytes().all(|b| b.is_ascii_digit() || b == b'-') => out.push_str(t),
+        J::Number(t) => out.push_str(&format!("{:?}", t.parse::<f64>().unwrap())),
+        J::String(s) => out.push_str(&serde_json::to_string(s.as_ref()).unwrap()),
+        J::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_canonical(item, out);
+            }
+            out.push(']');
+        }
+        J::Object(m) => {
+            let mut entries: Vec<(String, String)> = m
+                .iter()
+                .map(|(k, v)| {
+                    let mut s = String::new();
+                    write_canonical(v, &mut s);
+                    (k.to_owned(), s)
+                })
+                .collect();
+            entries.sort();
+            out.push('{');
+            for (i, (k, v)) in entries.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&serde_json::to_string(k).unwrap());
+                out.push(':');
+                out.push_str(v);
+            }
+            out.push('}');
+        }
+    }
+}
+
+/// `(input, line)` of every difference listed in testdata/vector/known_differences.json.
+pub fn known_vrl_differences() -> std::collections::BTreeSet<(String, u64)> {
+    let text = std::fs::read_to_string(repo().join("testdata/vector/known_differences.json")).unwrap();
+    let list: Json = serde_json::from_str(&text).unwrap();
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            assert!(
+                d["why"].as_str().is_some_and(|w| w.len() > 20),
+                "every known difference says why: {d}"
+            );
+            (d["input"].as_str().unwrap().to_owned(), d["line"].as_u64().unwrap())
+        })
+        .collect()
 }
