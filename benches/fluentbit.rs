@@ -8,7 +8,7 @@ mod corpus;
 mod fluentbit_host;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use fluentbit_host::FluentBit;
+use fluentbit_host::{FluentBit, tail_records};
 use mwsiem::Framer;
 use std::hint::black_box;
 
@@ -30,6 +30,22 @@ fn fluentbit(c: &mut Criterion) {
         total / RECORDS as u64
     );
 
+    // What the shipped config sends: raw lines with their path, framed by the module.
+    let lines = tail_records(
+        "/var/lib/moveworks-sftp/logs/v1/2026-01-01/2026-01-01_audit_log.json",
+        &input,
+    );
+    let mut counted = FluentBit::new(&[], true);
+    let mut total = 0u64;
+    for l in &lines {
+        counted.call("moveworks", l);
+        total += counted.last_fuel();
+    }
+    eprintln!(
+        "fluentbit: {} wasm instructions per raw line on average (fuel, shipped config)",
+        total / lines.len() as u64
+    );
+
     let mut fb = FluentBit::new(&[], false);
     let mut g = c.benchmark_group("fluentbit");
     g.throughput(Throughput::Elements(RECORDS as u64));
@@ -37,6 +53,13 @@ fn fluentbit(c: &mut Criterion) {
         b.iter(|| {
             for r in &records {
                 black_box(fb.call("moveworks.v2", r));
+            }
+        })
+    });
+    g.bench_function("raw-lines-jit", |b| {
+        b.iter(|| {
+            for l in &lines {
+                black_box(fb.call("moveworks", l));
             }
         })
     });

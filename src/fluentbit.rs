@@ -5,9 +5,24 @@
 //! record_ptr, record_len)` once per record, with the record as JSON copied into our memory by
 //! our exported `malloc`, and copies the NUL-terminated JSON object we return; it never frees it,
 //! so one buffer is reused. One instance lives as long as the filter and a trap breaks it for
-//! good, so nothing here may panic, and every outcome is a JSON object: the event, or an in-band
-//! error event (`mwsiem_error`), never an empty string (a silent drop) or invalid JSON (which
-//! Fluent Bit would log verbatim).
+//! good, so nothing here may panic.
+//!
+//! The shipped config has Fluent Bit parse nothing: `tail` without a parser hands over each raw
+//! line as `{"log": LINE, "path": FILE}`, and the module frames the export itself
+//! ([`crate::lines`], one framer per file), so every shape (NDJSON, BOM/CRLF, pretty-printed,
+//! arrays, files that grow while read) and every hostile line reaches the core's bounded parser.
+//! A line inside a record, or a blank one, returns `""`, which Fluent Bit drops (its filter
+//! `drop_records` counter counts them); the line that completes a record returns its event. A
+//! line that completes several (a JSON array on one line, a broken record and the next) returns
+//! the first, marked `"mwsiem_pending": "N"` while N more wait: the shipped config's
+//! `rewrite_tag` filters send a copy of that output back through the filter (tags
+//! `moveworks.pending1`/`2`), and for such a copy the module returns the next waiting record
+//! instead (or `""` when none waits any more); a `modify` filter removes the mark. A record without a
+//! `log` string is taken as one already parsed by an upstream parser.
+//!
+//! Every output is a JSON object: the event, or an in-band error event (`mwsiem_error`) that for
+//! framed lines also says where the record's exact text is (`mwsiem_source`, `mwsiem_line`,
+//! `mwsiem_offset`, `mwsiem_size`); never invalid JSON (which Fluent Bit would log verbatim).
 //!
 //! Configuration: `mwsiem.toml`, read once at the first call from the first preopened directory
 //! (Fluent Bit's `accessible_paths`) that has one; a users file named there is read from the same
@@ -15,6 +30,8 @@
 //! event that says so.
 
 use crate::enrich::StaticDirectory;
+use crate::json::{self, Value};
+use crate::lines::LineFramer;
 use crate::pipeline::error_event_into;
 use crate::redact::Redactor;
 use crate::{Config, Pipeline, RecordMeta};
@@ -34,7 +51,15 @@ thread_local! {
     static STATE: RefCell<Option<State>> = const { RefCell::new(None) };
     /// The returned JSON, NUL-terminated; valid until the next call.
     static OUT: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+    /// Raw lines framed per file.
+    static LINES: RefCell<Option<LineFramer>> = const { RefCell::new(None) };
 }
+
+/// WASI reactor initialization, which WAMR looks for in a module that imports WASI (without it
+/// WAMR warns at every load) and runs once after instantiation. Rust's `cdylib` runs its
+/// constructors on its own, so there is nothing to do.
+#[unsafe(no_mangle)]
+pub extern "C" fn _initialize() {}
 
 /// The directories Fluent Bit preopened for us (`accessible_paths`), in order.
 fn preopened_dirs() -> Vec<String> {
@@ -128,9 +153,7 @@ pub unsafe extern "C" fn mwsiem_filter(
                     b"",
                     out,
                 ),
-                State::Ready(p) => {
-                    let _ = p.process_or_error_into(record, &meta, out);
-                }
+                State::Ready(p) => filter(p, record, &meta, out),
                 State::Broken(why) => error_event_into(
                     &Redactor::new(&Default::default()),
                     "config",
@@ -147,4 +170,57 @@ pub unsafe extern "C" fn mwsiem_filter(
         }
         out.as_ptr()
     })
+}
+
+/// One call: a raw line is framed and the oldest framed record, if any, leaves; a copy of a
+/// marked output asks for the next waiting record; anything else is a record already parsed.
+fn filter(pipeline: &Pipeline, record: &[u8], meta: &RecordMeta<'_>, out: &mut Vec<u8>) {
+    let pending_copy = is_pending_copy(record);
+    let line = if pending_copy {
+        None
+    } else {
+        match json::parse(record, pipeline.config().limits.max_depth) {
+            Ok(Value::Object(m)) => match m.get("log") {
+                Some(Value::String(log)) => {
+                    let source = m.get("path").and_then(Value::as_str).or(meta.source).unwrap_or("");
+                    Some((source.to_owned(), log.clone().into_owned()))
+                }
+                _ => None,
+            },
+            _ => None,
+        }
+    };
+    if line.is_none() && !pending_copy {
+        let _ = pipeline.process_or_error_into(record, meta, out);
+        return;
+    }
+    LINES.with_borrow_mut(|lines| {
+        let lines = lines.get_or_insert_with(|| LineFramer::new(pipeline.config().limits.max_record_bytes));
+        if let Some((source, log)) = line {
+            lines.push_line(&source, &crate::lines::fluent_bit_line_bytes(&log));
+        }
+        if let Some(framed) = lines.pop() {
+            let meta = RecordMeta {
+                source: Some(&framed.source),
+                ..*meta
+            };
+            let _ = pipeline.process_line_record_into(&framed, &meta, out);
+            let waiting = lines.queued();
+            if waiting > 0 && out.last() == Some(&b'}') {
+                out.pop();
+                out.extend_from_slice(format!(",\"{PENDING}\":\"{waiting}\"}}").as_bytes());
+            }
+        }
+    });
+}
+
+/// The mark on an output after which more framed records wait.
+const PENDING: &str = "mwsiem_pending";
+
+/// Whether `record` is Fluent Bit's copy of a marked output (the mark is its last key, as written,
+/// and Fluent Bit's JSON keeps key order).
+fn is_pending_copy(record: &[u8]) -> bool {
+    let tail = &record[record.len().saturating_sub(48)..];
+    let mark = b"\"mwsiem_pending\":\"";
+    tail.windows(mark.len()).any(|w| w == mark) && record.ends_with(b"\"}")
 }

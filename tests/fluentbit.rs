@@ -4,11 +4,12 @@
 
 mod common;
 
+use common::shapes;
 use common::*;
 #[path = "common/fluentbit_host.rs"]
 mod fluentbit_host;
 
-use fluentbit_host::FluentBit;
+use fluentbit_host::{FluentBit, tail_records};
 use mwsiem::{Config, Framer, Pipeline, RecordMeta};
 
 /// What the core says Fluent Bit should get for `record`.
@@ -134,4 +135,166 @@ fn config_from_accessible_paths_and_bad_config_as_error_events() {
         assert_eq!(e["mwsiem_error"], "config");
         assert!(e["mwsiem_message"].as_str().unwrap().contains("profile"), "{e}");
     }
+}
+
+/// An output without the fields that say where a framed record came from.
+fn without_origin(output: &str) -> (String, Option<serde_json::Value>) {
+    let mut v: serde_json::Value = serde_json::from_str(output).expect("a JSON object");
+    let obj = v.as_object_mut().unwrap();
+    let origin = obj.contains_key("mwsiem_source").then(|| {
+        serde_json::json!({
+            "source": obj.remove("mwsiem_source"), "line": obj.remove("mwsiem_line"),
+            "offset": obj.remove("mwsiem_offset"), "size": obj.remove("mwsiem_size"),
+        })
+    });
+    (serde_json::to_string(&v).unwrap(), origin)
+}
+
+/// The core's outputs for a whole file, as the filter should give them.
+fn core_outputs(pipeline: &Pipeline, file: &[u8]) -> Vec<(String, u64, u64)> {
+    Framer::new(file)
+        .map(|r| (without_origin(&expected(pipeline, r.bytes)).0, r.line, r.offset))
+        .collect()
+}
+
+type Outputs = std::collections::HashMap<String, Vec<(String, u64, u64)>>;
+
+/// Files an output under its source (error records say it; events, under "").
+fn collect(out: &str, got: &mut Outputs) {
+    let (body, origin) = without_origin(out);
+    let (file, line, offset) = match origin {
+        Some(o) => (
+            o["source"].as_str().unwrap().to_owned(),
+            o["line"].as_u64().unwrap(),
+            o["offset"].as_u64().unwrap(),
+        ),
+        // Events do not say where they came from: they are matched by content.
+        None => (String::new(), 0, 0),
+    };
+    got.entry(file).or_default().push((body, line, offset));
+}
+
+#[test]
+fn raw_lines_of_every_shape_as_the_shipped_config_sends_them() {
+    let pipeline = Pipeline::new(Config::default());
+    let mut fb = FluentBit::new(&[], false);
+    let shapes = shapes::shapes();
+    // Two files read at once, their lines interleaved: each is framed on its own.
+    for pair in shapes.windows(2) {
+        let [(a_name, a), (b_name, b)] = pair else {
+            unreachable!()
+        };
+        let (a_path, b_path) = (
+            format!("/mirror/logs/v1/2026-01-01/{a_name}"),
+            format!("/mirror/logs/2026-01-02/{b_name}"),
+        );
+        let (a_lines, b_lines) = (tail_records(&a_path, a), tail_records(&b_path, b));
+        let mut got = Outputs::default();
+        let (mut empty, mut sent) = (0, 0);
+        let (mut ai, mut bi) = (a_lines.iter(), b_lines.iter());
+        loop {
+            let next = match (sent % 3, ai.len(), bi.len()) {
+                (_, 0, 0) => break,
+                (0, _, n) | (1, _, n) if n > 0 => bi.next(),
+                (_, n, _) if n > 0 => ai.next(),
+                _ => bi.next(),
+            };
+            let outs = fb.call_chain("moveworks", next.unwrap());
+            sent += 1;
+            empty += outs.is_empty() as usize;
+            outs.iter().for_each(|out| collect(out, &mut got));
+        }
+        let want_a = core_outputs(&pipeline, a);
+        let want_b = core_outputs(&pipeline, b);
+        assert_eq!(sent, a_lines.len() + b_lines.len());
+        let outputs: usize = got.values().map(Vec::len).sum();
+        assert!(outputs + empty >= sent, "every line is dropped or gives outputs");
+        assert_eq!(
+            outputs,
+            want_a.len() + want_b.len(),
+            "{a_name} + {b_name}: one output per record"
+        );
+        // Error records name their file and place exactly.
+        for (path, want) in [(&a_path, &want_a), (&b_path, &want_b)] {
+            let errors: Vec<_> = want
+                .iter()
+                .filter(|(o, ..)| o.contains("\"mwsiem_error\""))
+                .cloned()
+                .collect();
+            let mut ours = got.get(path.as_str()).cloned().unwrap_or_default();
+            // Fluent Bit hands lines over without the `\r` of CRLF: the same lines, the text
+            // without those `\r`, and offsets that count each line end as one byte.
+            let crlf = a.contains(&b'\r') && path == &a_path || b.contains(&b'\r') && path == &b_path;
+            let strip = |(o, l, f): (String, u64, u64)| (o.replace("\\r", ""), l, if crlf { 0 } else { f });
+            ours = ours.into_iter().map(strip).collect();
+            let errors: Vec<_> = errors.into_iter().map(strip).collect();
+            assert_eq!(ours, errors, "error records of {path}");
+        }
+        // Events, in file order per file; the two files' events interleave.
+        let mut events = got.remove("").unwrap_or_default().into_iter().map(|e| e.0);
+        let want_events: Vec<String> = want_a
+            .iter()
+            .chain(&want_b)
+            .filter(|(o, ..)| !o.contains("\"mwsiem_error\""))
+            .map(|e| e.0.clone())
+            .collect();
+        let mut remaining: std::collections::HashMap<&str, usize> = Default::default();
+        for e in &want_events {
+            *remaining.entry(e.as_str()).or_default() += 1;
+        }
+        for e in events.by_ref() {
+            let n = remaining
+                .get_mut(e.as_str())
+                .unwrap_or_else(|| panic!("{a_name} + {b_name}: an event the core does not make: {e}"));
+            *n -= 1;
+        }
+        assert!(
+            remaining.values().all(|&n| n == 0),
+            "{a_name} + {b_name}: events missing"
+        );
+    }
+}
+
+#[test]
+fn framing_state_stays_bounded() {
+    let mut fb = FluentBit::new(&[], false);
+    let warm = tail_records("/m/warm.json", b"{\"a\":1}\n");
+    fb.call("t", &warm[0]);
+    let start = fb.memory_size();
+    // Many files that never finish their record: past the bound on open files, the longest
+    // untouched one is finished and its open record leaves as an error record.
+    let mut evicted = 0;
+    for i in 0..2_000 {
+        let line = tail_records(&format!("/m/open-{i}.json"), b"{\n");
+        for out in fb.call_chain("t", &line[0]) {
+            assert!(
+                out.contains("\"mwsiem_error\":\"invalid_json\"") && out.contains(&format!("/m/open-{evicted}.json")),
+                "{out}"
+            );
+            evicted += 1;
+        }
+    }
+    assert_eq!(evicted, 2_000 - mwsiem::lines::MAX_SOURCES);
+    // A record far over the limit, a line at a time: one too_large error record, not kept.
+    let mut file = b"{\n".to_vec();
+    for _ in 0..20 {
+        file.extend_from_slice(format!("  \"k\": \"{}\",\n", "v".repeat(1 << 20)).as_bytes());
+    }
+    file.extend_from_slice(b"  \"end\": 1\n}\n{\"version\":\"2\"}\n");
+    let mut outputs = Vec::new();
+    for line in tail_records("/m/huge.json", &file) {
+        outputs.extend(fb.call_chain("t", &line));
+    }
+    // Some of the 2,000 open records were finished (sources are bounded): error records too.
+    let huge: Vec<_> = outputs.iter().filter(|o| o.contains("/m/huge.json")).collect();
+    assert!(
+        huge.iter().any(|o| o.contains("\"mwsiem_error\":\"too_large\"")),
+        "{:?}",
+        huge.iter().map(|o| &o[..200.min(o.len())]).collect::<Vec<_>>()
+    );
+    assert!(
+        fb.memory_size() < start + (48 << 20),
+        "memory grew from {start} to {}",
+        fb.memory_size()
+    );
 }

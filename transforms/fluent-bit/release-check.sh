@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# Release check: the shipped fluent-bit.yaml and mwsiem module in a real Fluent Bit, changed only
+# in their paths, over every export shape and the hostile file. Not a CI step (no Fluent Bit in
+# any registry here): run it before a release.
+#
+#   transforms/fluent-bit/release-check.sh /path/to/fluent-bit [/path/to/wamrc] [WORKDIR]
+#
+# Needs: a release `mwsiem` (built here with cargo), python3. Prints, per input file, the records
+# the core frames, the events and error records Fluent Bit wrote, how many are lost, and how many
+# events differ from `mwsiem replay --engine native`; whether Fluent Bit stayed up and what it
+# warned; then the filter's CPU per record, interpreted and (with wamrc) compiled ahead of time.
+set -euo pipefail
+FLB=${1:?usage: release-check.sh /path/to/fluent-bit [/path/to/wamrc] [WORKDIR]}
+WAMRC=${2:-}
+WORK=${3:-$(mktemp -d /tmp/mwsiem-fluentbit-check.XXXXXX)}
+HERE=$(cd "$(dirname "$0")" && pwd)
+REPO=$(cd "$HERE/../.." && pwd)
+PERF_RECORDS=${PERF_RECORDS:-100000}
+cargo build --release --quiet --manifest-path "$REPO/Cargo.toml"
+MWSIEM="$REPO/target/release/mwsiem"
+mkdir -p "$WORK"
+"$MWSIEM" export-fluentbit-module "$WORK/mwsiem_fluentbit.wasm"
+if [ -n "$WAMRC" ]; then
+  "$WAMRC" --target=x86_64 -o "$WORK/mwsiem_fluentbit.aot" "$WORK/mwsiem_fluentbit.wasm" >"$WORK/wamrc.log" 2>&1
+fi
+echo "fluent-bit: $("$FLB" --version | head -1)"
+echo "work:       $WORK"
+
+# The shipped config with its paths moved under $1 (the only change); $2: the module to load.
+configure() {
+  local root=$1 module=$2
+  mkdir -p "$root/etc" "$root/mirror" "$root/out" "$root/db"
+  cp "$module" "$root/etc/"
+  cp "$HERE/mwsiem.toml" "$root/etc/"
+  sed -e "s#/var/lib/moveworks-sftp#$root/mirror#g" -e "s#/etc/fluent-bit/mwsiem/mwsiem_fluentbit.wasm#$root/etc/$(basename "$module")#g" \
+      -e "s#/etc/fluent-bit/mwsiem#$root/etc#g" -e "s#/var/log/mwsiem#$root/out#g" \
+      -e "s#/var/lib/fluent-bit#$root/db#g" "$HERE/fluent-bit.yaml" > "$root/etc/fluent-bit.yaml"
+}
+
+# Runs Fluent Bit until its outputs have stopped growing for 4 s; $2 a writer run meanwhile.
+# Prints "up" if Fluent Bit was still running when stopped.
+run_flb() {
+  local root=$1 writer=${2:-} last="" still=0 now
+  "$FLB" -c "$root/etc/fluent-bit.yaml" >"$root/flb.log" 2>&1 &
+  local pid=$!
+  if [ -n "$writer" ]; then sleep 2; bash -c "$writer"; fi
+  sleep 2
+  while [ $still -lt 4 ]; do
+    sleep 1
+    now=$(cat "$root"/out/* 2>/dev/null | wc -c)
+    if [ "$now" = "$last" ]; then still=$((still + 1)); else still=0; fi
+    last=$now
+  done
+  if kill -0 $pid 2>/dev/null; then echo up > "$root/state"; kill -TERM $pid; else echo down > "$root/state"; fi
+  wait $pid || true
+}
+
+inputs=()
+for f in "$REPO"/testdata/sftp/logs/*/*.json "$REPO"/testdata/sftp/logs/v1/*/*.json "$REPO"/testdata/shapes/*.json; do
+  inputs+=("$f")
+done
+printf '%-28s %8s %8s %8s %6s %8s  %s\n' file records events errors lost differ fluent-bit
+for f in "${inputs[@]}" growing; do
+  name=$(basename "$f"); [ "$f" = growing ] && name=growing_pretty.json
+  root="$WORK/run-$name"; rm -rf "$root"; configure "$root" "$WORK/mwsiem_fluentbit.wasm"
+  day="$root/mirror/logs/v1/2026-01-01"; mkdir -p "$day"; target="$day/2026-01-01_audit_log.json"
+  writer=""
+  if [ "$f" = growing ]; then
+    # The 3-hourly refresh as a writer that stalls 3 s inside records.
+    src="$REPO/testdata/shapes/pretty.json"; size=$(stat -c %s "$src"); half=$((size / 2 + 17))
+    : > "$target"
+    writer="head -c $half '$src' >> '$target'; sleep 3; tail -c +$((half + 1)) '$src' | head -c 4000 >> '$target'; sleep 3; tail -c +$((half + 4001)) '$src' >> '$target'"
+    ref="$src"
+  else
+    cp "$f" "$target"; ref="$f"
+  fi
+  run_flb "$root" "$writer"
+  "$MWSIEM" replay --engine native -q --output "$root/native.ndjson" --dead-letter "$root/native.dl" "$ref"
+  python3 - "$root" "$name" <<'PY'
+import json, sys, os
+from collections import Counter
+root, name = sys.argv[1], sys.argv[2]
+def lines(p):
+    if not os.path.exists(p): return []
+    with open(p, encoding="utf-8", errors="surrogateescape") as f:
+        return [json.loads(l) for l in f if l.strip()]
+native = lines(f"{root}/native.ndjson"); native_dl = lines(f"{root}/native.dl")
+events = lines(f"{root}/out/ocsf-events.ndjson"); errors = lines(f"{root}/out/mwsiem-errors.ndjson")
+records = len(native) + len(native_dl)
+lost = records - len(events) - len(errors)
+canon = lambda e: json.dumps(e, sort_keys=True)
+differ = sum((Counter(map(canon, native)) - Counter(map(canon, events))).values())
+state = open(f"{root}/state").read().strip()
+print(f"{name:<28} {records:>8} {len(events):>8} {len(errors):>8} {lost:>6} {differ:>8}  {state}")
+PY
+  grep -iE 'warn|error|abort|segfault|signal' "$root/flb.log" | grep -v 'rewrite_tag\|\[ info\]' | sed 's/^/    log: /' | head -5 || true
+done
+
+# The filter's CPU per record: the same NDJSON file through tail -> wasm -> null, with and
+# without the filter (exit_on_eof added for the measurement), interpreted and AOT.
+perf="$WORK/perf"; rm -rf "$perf"; mkdir -p "$perf"
+python3 - "$REPO/testdata/shapes/ndjson.json" "$perf/input.ndjson" "$PERF_RECORDS" <<'PY'
+import sys
+recs = [l for l in open(sys.argv[1], "rb") if l.strip()]
+n = int(sys.argv[3])
+with open(sys.argv[2], "wb") as f:
+    for i in range(n):
+        f.write(recs[i % len(recs)])
+PY
+measure() {
+  local variant=$1 module=$2
+  cat > "$perf/$variant.yaml" <<YAML
+service: { flush: 1, log_level: warn }
+pipeline:
+  inputs:
+    - { name: tail, tag: moveworks, path: $perf/input.ndjson, path_key: path, read_from_head: true, exit_on_eof: true, buffer_chunk_size: 256K, buffer_max_size: 17M, skip_long_lines: on }
+YAML
+  if [ -n "$module" ]; then
+    cat >> "$perf/$variant.yaml" <<YAML
+  filters:
+    - { name: wasm, match: moveworks, wasm_path: $module, function_name: mwsiem_filter, event_format: json, accessible_paths: $perf, wasm_stack_size: 256K, wasm_heap_size: 64M }
+YAML
+  fi
+  cat >> "$perf/$variant.yaml" <<YAML
+  outputs:
+    - { name: null, match: '*' }
+YAML
+  /usr/bin/time -f "%U %S %M" -o "$perf/$variant.time" "$FLB" -c "$perf/$variant.yaml" >"$perf/$variant.log" 2>&1
+}
+measure without ""
+measure interpreted "$WORK/mwsiem_fluentbit.wasm"
+[ -n "$WAMRC" ] && measure aot "$WORK/mwsiem_fluentbit.aot"
+python3 - "$perf" "$PERF_RECORDS" <<'PY'
+import sys, os
+perf, n = sys.argv[1], int(sys.argv[2])
+def cpu(v):
+    u, s, rss = open(f"{perf}/{v}.time").read().split()[-3:]
+    return float(u) + float(s), int(rss)
+base, _ = cpu("without")
+for v in ("interpreted", "aot"):
+    if os.path.exists(f"{perf}/{v}.time"):
+        c, rss = cpu(v)
+        print(f"cpu {v}: {n} records, {c:.2f} s with the filter, {base:.2f} s without: {(c - base) / n * 1e6:.1f} us per record, peak RSS {rss // 1024} MB")
+PY
