@@ -20,6 +20,9 @@
 //! instead (or `""` when none waits any more); a `modify` filter removes the mark. A record without a
 //! `log` string is taken as one already parsed by an upstream parser.
 //!
+//! Fluent Bit 5.1 removes the bytes of a line that are not UTF-8 before the filter sees it
+//! (measured): such a record reaches the core without them.
+//!
 //! Every output is a JSON object: the event, or an in-band error event (`mwsiem_error`) that for
 //! framed lines also says where the record's exact text is (`mwsiem_source`, `mwsiem_line`,
 //! `mwsiem_offset`, `mwsiem_size`); never invalid JSON (which Fluent Bit would log verbatim).
@@ -197,7 +200,7 @@ fn filter(pipeline: &Pipeline, record: &[u8], meta: &RecordMeta<'_>, out: &mut V
     LINES.with_borrow_mut(|lines| {
         let lines = lines.get_or_insert_with(|| LineFramer::new(pipeline.config().limits.max_record_bytes));
         if let Some((source, log)) = line {
-            lines.push_line(&source, &crate::lines::fluent_bit_line_bytes(&log));
+            lines.push_line(&source, log.as_bytes());
         }
         if let Some(framed) = lines.pop() {
             let meta = RecordMeta {

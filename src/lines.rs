@@ -125,27 +125,6 @@ impl LineFramer {
     }
 }
 
-/// A line as Fluent Bit hands it over, back to the file's bytes. Fluent Bit turns each byte of
-/// invalid UTF-8 into the private-use character U+E000 + byte (`flb_utils_write_str`), so that its
-/// JSON stays valid; mapping those back lets the core see, and reject, the bytes the file holds.
-/// (A file that holds U+E000..U+E0FF itself, which audit logs do not, would be read as those
-/// bytes.)
-pub fn fluent_bit_line_bytes(text: &str) -> std::borrow::Cow<'_, [u8]> {
-    // U+E000..U+E0FF is EE 80 80 ..= EE 83 BF in UTF-8.
-    let b = text.as_bytes();
-    if !b.windows(2).any(|w| w[0] == 0xEE && (0x80..=0x83).contains(&w[1])) {
-        return std::borrow::Cow::Borrowed(b);
-    }
-    let mut out = Vec::with_capacity(b.len());
-    for c in text.chars() {
-        match u32::from(c) {
-            n @ 0xE000..=0xE0FF => out.push((n - 0xE000) as u8),
-            _ => out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes()),
-        }
-    }
-    std::borrow::Cow::Owned(out)
-}
-
 fn drain(framer: &mut StreamFramer, name: &str, queue: &mut VecDeque<LineRecord>) {
     while let Some(frame) = framer.next_frame() {
         queue.push_back(match frame {
@@ -210,15 +189,6 @@ mod tests {
         f.push_line("a", b"{\"b\": 2}");
         f.push_line("a", b"");
         assert_eq!(texts(&mut f), ["a:1 {\"a\": 1,", "a:2 {\"b\": 2}"]);
-    }
-
-    #[test]
-    fn fluent_bit_fragments_become_bytes_again() {
-        assert_eq!(&*fluent_bit_line_bytes("a\u{e0ff}\u{e0fe}é"), b"a\xff\xfe\xc3\xa9");
-        assert!(matches!(
-            fluent_bit_line_bytes("plain é"),
-            std::borrow::Cow::Borrowed(_)
-        ));
     }
 
     #[test]

@@ -3,6 +3,8 @@
 //! checks read are the ones the emulation tests run (`MWSIEM_BLESS=1` rewrites them).
 
 mod common;
+#[path = "../benches/support/corpus.rs"]
+mod corpus;
 
 use common::{bless, repo, run_core, shapes::shapes};
 use mwsiem::{Config, Pipeline};
@@ -10,7 +12,11 @@ use mwsiem::{Config, Pipeline};
 #[test]
 fn shapes_on_disk_are_the_generated_ones() {
     let dir = repo().join("testdata/shapes");
-    for (name, bytes) in shapes() {
+    // The benches' generated corpus (a realistic mix of types and sizes), for the release
+    // checks' CPU-per-record runs.
+    let mut all = shapes();
+    all.push(("bench_corpus.ndjson", corpus::corpus(1_000)));
+    for (name, bytes) in all {
         let path = dir.join(name);
         if bless() {
             std::fs::create_dir_all(&dir).unwrap();

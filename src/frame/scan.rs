@@ -6,6 +6,8 @@
 //! Positions are indices into the driver's window; [`Scanner::shift`] moves them when the driver
 //! drops consumed bytes from the front.
 
+use crate::json::scan::find_special;
+
 /// What the scanner found next.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Step {
@@ -280,6 +282,11 @@ impl Scanner {
         };
         // Where the structure ends, or `None` when the window ends first.
         let end = loop {
+            if in_str && !escaped {
+                // Inside a string only `"`, `\\` and a raw newline matter: skip to the next
+                // byte that could be one, eight at a time.
+                i = find_special(input, i);
+            }
             let Some(&b) = input.get(i) else { break None };
             if in_str {
                 if escaped {

@@ -2,7 +2,7 @@
 //! parser and a deterministic writer.
 
 mod parse;
-mod scan;
+pub(crate) mod scan;
 mod value;
 mod write;
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Compiles the mwsiem Fluent Bit module ahead of time with WAMR's `wamrc`, for the WAMR that your
 # Fluent Bit embeds (Fluent Bit 5.1.x: WAMR 2.4.1; an AOT file from another WAMR version is
-# refused at load). Measured in a real Fluent Bit 5.1.1: about 15x less CPU per record than the
+# refused at load). Measured in a real Fluent Bit 5.1.1: about 14x less CPU per record than the
 # interpreter (README, "Fluent Bit"). Then set `wasm_path` to the .aot file.
 #
 #   transforms/fluent-bit/compile-aot.sh /path/to/wamrc [OUT.aot] [--target=x86_64|aarch64]

@@ -25,6 +25,10 @@ if [ -n "$WAMRC" ]; then
 fi
 echo "fluent-bit: $("$FLB" --version | head -1)"
 echo "work:       $WORK"
+# The filters the shipped config uses must be in this build.
+for plugin in tail wasm rewrite_tag modify file; do
+  "$FLB" -h 2>&1 | grep -qE "^ +$plugin " || { echo "FAIL: this Fluent Bit has no '$plugin' plugin"; exit 1; }
+done
 
 # The shipped config with its paths moved under $1 (the only change); $2: the module to load.
 configure() {
@@ -44,10 +48,15 @@ run_flb() {
   "$FLB" -c "$root/etc/fluent-bit.yaml" >"$root/flb.log" 2>&1 &
   local pid=$!
   if [ -n "$writer" ]; then sleep 2; bash -c "$writer"; fi
-  sleep 2
+  # Until something was written (at most 60 s), then until nothing more is for 4 s.
+  for _ in $(seq 60); do
+    kill -0 $pid 2>/dev/null || break
+    [ "$(cat "$root"/out/* 2>/dev/null | wc -c || true)" != 0 ] && break
+    sleep 1
+  done
   while [ $still -lt 4 ]; do
     sleep 1
-    now=$(cat "$root"/out/* 2>/dev/null | wc -c)
+    now=$(cat "$root"/out/* 2>/dev/null | wc -c || true)
     if [ "$now" = "$last" ]; then still=$((still + 1)); else still=0; fi
     last=$now
   done
@@ -59,7 +68,7 @@ inputs=()
 for f in "$REPO"/testdata/sftp/logs/*/*.json "$REPO"/testdata/sftp/logs/v1/*/*.json "$REPO"/testdata/shapes/*.json; do
   inputs+=("$f")
 done
-printf '%-28s %8s %8s %8s %6s %8s  %s\n' file records events errors lost differ fluent-bit
+printf '%-28s %8s %8s %8s %6s %7s %6s  %s\n' file records events errors lost missing extra fluent-bit
 for f in "${inputs[@]}" growing; do
   name=$(basename "$f"); [ "$f" = growing ] && name=growing_pretty.json
   root="$WORK/run-$name"; rm -rf "$root"; configure "$root" "$WORK/mwsiem_fluentbit.wasm"
@@ -89,17 +98,19 @@ events = lines(f"{root}/out/ocsf-events.ndjson"); errors = lines(f"{root}/out/mw
 records = len(native) + len(native_dl)
 lost = records - len(events) - len(errors)
 canon = lambda e: json.dumps(e, sort_keys=True)
-differ = sum((Counter(map(canon, native)) - Counter(map(canon, events))).values())
+# Native events Fluent Bit did not make, and Fluent Bit events the native run did not make.
+missing = sum((Counter(map(canon, native)) - Counter(map(canon, events))).values())
+extra = sum((Counter(map(canon, events)) - Counter(map(canon, native))).values())
 state = open(f"{root}/state").read().strip()
-print(f"{name:<28} {records:>8} {len(events):>8} {len(errors):>8} {lost:>6} {differ:>8}  {state}")
+print(f"{name:<28} {records:>8} {len(events):>8} {len(errors):>8} {lost:>6} {missing:>7} {extra:>6}  {state}")
 PY
-  grep -iE 'warn|error|abort|segfault|signal' "$root/flb.log" | grep -v 'rewrite_tag\|\[ info\]' | sed 's/^/    log: /' | head -5 || true
+  grep -iE 'warn|error|abort|segfault|signal|reactor' "$root/flb.log" | grep -v 'caught signal (SIGTERM)\|shutdown in max\|\[ info\]' | sed 's/^/    log: /' | head -5 || true
 done
 
 # The filter's CPU per record: the same NDJSON file through tail -> wasm -> null, with and
 # without the filter (exit_on_eof added for the measurement), interpreted and AOT.
 perf="$WORK/perf"; rm -rf "$perf"; mkdir -p "$perf"
-python3 - "$REPO/testdata/shapes/ndjson.json" "$perf/input.ndjson" "$PERF_RECORDS" <<'PY'
+python3 - "$REPO/testdata/shapes/bench_corpus.ndjson" "$perf/input.ndjson" "$PERF_RECORDS" <<'PY'
 import sys
 recs = [l for l in open(sys.argv[1], "rb") if l.strip()]
 n = int(sys.argv[3])
