@@ -75,3 +75,41 @@ fn mutated_fixtures_never_panic_and_never_lose_records() {
     }
     assert!(total > 1000, "{total}");
 }
+
+/// The streaming framer frames every mutated fixture and the hostile file exactly like the
+/// whole-input framer, whatever sizes the input arrives in.
+#[test]
+fn streaming_frames_mutations_like_the_whole_input() {
+    use mwsiem::{Frame, StreamFramer};
+    let mut inputs = common::mutations(8, 0x9E37_79B9_7F4A_7C15);
+    inputs.push(common::hostile_input());
+    let mut seed = 0x2545_F491_4F6C_DD1Du64;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    for bytes in &inputs {
+        let want: Vec<(Vec<u8>, u64, u64)> = Framer::new(bytes).map(|r| (r.bytes.to_vec(), r.line, r.offset)).collect();
+        let mut f = StreamFramer::new(64 << 20);
+        let mut got = Vec::new();
+        let mut i = 0;
+        while i < bytes.len() || i == 0 {
+            let n = (1 + next() as usize % 300).min(bytes.len() - i);
+            f.push(&bytes[i..i + n]);
+            i += n;
+            while let Some(Frame::Record(r)) = f.next_frame() {
+                got.push((r.bytes.to_vec(), r.line, r.offset));
+            }
+            if bytes.is_empty() {
+                break;
+            }
+        }
+        f.finish();
+        while let Some(Frame::Record(r)) = f.next_frame() {
+            got.push((r.bytes.to_vec(), r.line, r.offset));
+        }
+        assert!(got == want, "{} records streamed, {} framed whole", got.len(), want.len());
+    }
+}

@@ -28,8 +28,7 @@ enum Phase {
         start: usize,
         i: usize,
         depth: usize,
-        in_str: bool,
-        escaped: bool,
+        strings: Strings,
         /// The column of the record's opening bracket: a line starting with `{` at this column
         /// or less ends a broken record.
         column: usize,
@@ -37,12 +36,41 @@ enum Phase {
     /// A complete value on a line ended at `end`: what else is on that line, scanning at `i`.
     LineEnd { start: usize, end: usize, i: usize },
     /// A scalar or garbage record starting at `start`, scanning at `i`.
-    Flat {
-        start: usize,
-        i: usize,
-        in_str: bool,
-        escaped: bool,
-    },
+    Flat { start: usize, i: usize, strings: Strings },
+}
+
+/// Where a scan stands with respect to JSON strings.
+#[derive(Debug, Clone, Copy, Default)]
+struct Strings {
+    in_str: bool,
+    escaped: bool,
+}
+
+impl Strings {
+    /// Takes one byte; true when it belongs to a string (its quotes included), so it is not
+    /// structure.
+    fn feed(&mut self, b: u8) -> bool {
+        if self.in_str {
+            if self.escaped {
+                self.escaped = false;
+            } else if b == b'\\' {
+                self.escaped = true;
+            } else if b == b'"' {
+                self.in_str = false;
+            }
+            true
+        } else if b == b'"' {
+            self.in_str = true;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Inside a string and not after a backslash: only `"`, `\\` or a control byte can matter.
+    fn in_plain_string(&self) -> bool {
+        self.in_str && !self.escaped
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -94,41 +122,19 @@ impl Scanner {
     /// The driver dropped `k` bytes from the window's front (none the scanner still needs, except
     /// an oversized record's, whose start then moves to the new front).
     pub(crate) fn shift(&mut self, k: usize) {
-        let s = |p: usize| p.saturating_sub(k);
-        self.phase = match self.phase {
-            Phase::Between { pos } => Phase::Between { pos: s(pos) },
-            Phase::Structure {
-                start,
-                i,
-                depth,
-                in_str,
-                escaped,
-                column,
-            } => Phase::Structure {
-                start: s(start),
-                i: s(i),
-                depth,
-                in_str,
-                escaped,
-                column,
-            },
-            Phase::LineEnd { start, end, i } => Phase::LineEnd {
-                start: s(start),
-                end: s(end),
-                i: s(i),
-            },
-            Phase::Flat {
-                start,
-                i,
-                in_str,
-                escaped,
-            } => Phase::Flat {
-                start: s(start),
-                i: s(i),
-                in_str,
-                escaped,
-            },
-        };
+        let s = |p: &mut usize| *p = p.saturating_sub(k);
+        match &mut self.phase {
+            Phase::Between { pos } => s(pos),
+            Phase::Structure { start, i, .. } | Phase::Flat { start, i, .. } => {
+                s(start);
+                s(i);
+            }
+            Phase::LineEnd { start, end, i } => {
+                s(start);
+                s(end);
+                s(i);
+            }
+        }
     }
 
     /// The next step over `input`; `eof`: no byte will follow it. `column_of(p)` is the column
@@ -178,20 +184,24 @@ impl Scanner {
                             start: pos,
                             i: pos,
                             depth: 0,
-                            in_str: false,
-                            escaped: false,
+                            strings: Strings::default(),
                             column: column_of(pos),
                         },
                         _ => Phase::Flat {
                             start: pos,
                             i: pos,
-                            in_str: false,
-                            escaped: false,
+                            strings: Strings::default(),
                         },
                     };
                 }
-                Phase::Structure { .. } => {
-                    if let Some(step) = self.scan_structure(input, eof) {
+                Phase::Structure {
+                    start,
+                    i,
+                    depth,
+                    strings,
+                    column,
+                } => {
+                    if let Some(step) = self.scan_structure(input, eof, start, i, depth, strings, column) {
                         return step;
                     }
                 }
@@ -228,8 +238,7 @@ impl Scanner {
                 Phase::Flat {
                     start,
                     mut i,
-                    mut in_str,
-                    mut escaped,
+                    mut strings,
                 } => {
                     // A scalar or garbage: to the end of its line, or in an array the next
                     // `,`/`]`.
@@ -237,17 +246,7 @@ impl Scanner {
                         if b == b'\n' {
                             return self.finish(start, i);
                         }
-                        if in_str {
-                            if escaped {
-                                escaped = false;
-                            } else if b == b'\\' {
-                                escaped = true;
-                            } else if b == b'"' {
-                                in_str = false;
-                            }
-                        } else if b == b'"' {
-                            in_str = true;
-                        } else if self.in_array && (b == b',' || b == b']') && i > start {
+                        if !strings.feed(b) && self.in_array && (b == b',' || b == b']') && i > start {
                             return self.finish(start, i);
                         }
                         i += 1;
@@ -255,53 +254,39 @@ impl Scanner {
                     if eof {
                         return self.finish(start, input.len());
                     }
-                    self.phase = Phase::Flat {
-                        start,
-                        i,
-                        in_str,
-                        escaped,
-                    };
+                    self.phase = Phase::Flat { start, i, strings };
                     return Step::NeedMore;
                 }
             }
         }
     }
 
-    /// Scans a structure; `None` when it ended and the phase moved on.
-    fn scan_structure(&mut self, input: &[u8], eof: bool) -> Option<Step> {
-        let Phase::Structure {
-            start,
-            mut i,
-            mut depth,
-            mut in_str,
-            mut escaped,
-            column,
-        } = self.phase
-        else {
-            unreachable!("called in a structure")
-        };
+    /// Scans a structure from `i`; `None` when it ended and the phase moved on.
+    #[allow(clippy::too_many_arguments)]
+    fn scan_structure(
+        &mut self,
+        input: &[u8],
+        eof: bool,
+        start: usize,
+        mut i: usize,
+        mut depth: usize,
+        mut strings: Strings,
+        column: usize,
+    ) -> Option<Step> {
         // Where the structure ends, or `None` when the window ends first.
         let end = loop {
-            if in_str && !escaped {
+            if strings.in_plain_string() {
                 // Inside a string only `"`, `\\` and a raw newline matter: skip to the next
                 // byte that could be one, eight at a time.
                 i = find_special(input, i);
             }
             let Some(&b) = input.get(i) else { break None };
-            if in_str {
-                if escaped {
-                    escaped = false;
-                } else if b == b'\\' {
-                    escaped = true;
-                } else if b == b'"' {
-                    in_str = false;
-                } else if b == b'\n' {
-                    // A raw newline is never inside a JSON string: the record is broken here.
-                    break Some(i);
-                }
-            } else {
+            if strings.in_plain_string() && b == b'\n' {
+                // A raw newline is never inside a JSON string: the record is broken here.
+                break Some(i);
+            }
+            if !strings.feed(b) {
                 match b {
-                    b'"' => in_str = true,
                     b'{' | b'[' => depth += 1,
                     b'}' | b']' => {
                         depth = depth.saturating_sub(1);
@@ -324,8 +309,7 @@ impl Scanner {
                                     start,
                                     i,
                                     depth,
-                                    in_str,
-                                    escaped,
+                                    strings,
                                     column,
                                 };
                                 return Some(Step::NeedMore);
@@ -349,8 +333,7 @@ impl Scanner {
                     start,
                     i,
                     depth,
-                    in_str,
-                    escaped,
+                    strings,
                     column,
                 };
                 Some(Step::NeedMore)

@@ -6,15 +6,18 @@
 #   transforms/fluent-bit/release-check.sh /path/to/fluent-bit [/path/to/wamrc] [WORKDIR]
 #
 # Needs: a release `mwsiem` (built here with cargo), python3. Prints, per input file, the records
-# the core frames, the events and error records Fluent Bit wrote, how many are lost, and how many
-# events differ from `mwsiem replay --engine native`; whether Fluent Bit stayed up and what it
-# warned; then the filter's CPU per record, interpreted and (with wamrc) compiled ahead of time.
+# the core frames, the events and error records Fluent Bit wrote, how many are lost, how many
+# native events are missing and how many events are extra against `mwsiem replay --engine
+# native`, and whether Fluent Bit stayed up and what it warned; then the filter's CPU per record,
+# interpreted and (with wamrc) compiled ahead of time (SKIP_PERF=1 skips that part).
 set -euo pipefail
 FLB=${1:?usage: release-check.sh /path/to/fluent-bit [/path/to/wamrc] [WORKDIR]}
 WAMRC=${2:-}
 WORK=${3:-$(mktemp -d /tmp/mwsiem-fluentbit-check.XXXXXX)}
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
+# shellcheck source=../release-check-common.sh
+. "$HERE/../release-check-common.sh"
 PERF_RECORDS=${PERF_RECORDS:-100000}
 cargo build --release --quiet --manifest-path "$REPO/Cargo.toml"
 MWSIEM="$REPO/target/release/mwsiem"
@@ -44,45 +47,21 @@ configure() {
 # Runs Fluent Bit until its outputs have stopped growing for 4 s; $2 a writer run meanwhile.
 # Prints "up" if Fluent Bit was still running when stopped.
 run_flb() {
-  local root=$1 writer=${2:-} last="" still=0 now
+  local root=$1 writer=${2:-}
   "$FLB" -c "$root/etc/fluent-bit.yaml" >"$root/flb.log" 2>&1 &
   local pid=$!
   if [ -n "$writer" ]; then sleep 2; bash -c "$writer"; fi
-  # Until something was written (at most 60 s), then until nothing more is for 4 s.
-  for _ in $(seq 60); do
-    kill -0 $pid 2>/dev/null || break
-    [ "$(cat "$root"/out/* 2>/dev/null | wc -c || true)" != 0 ] && break
-    sleep 1
-  done
-  while [ $still -lt 4 ]; do
-    sleep 1
-    now=$(cat "$root"/out/* 2>/dev/null | wc -c || true)
-    if [ "$now" = "$last" ]; then still=$((still + 1)); else still=0; fi
-    last=$now
-  done
+  wait_until_quiet $pid "$root/out"
   if kill -0 $pid 2>/dev/null; then echo up > "$root/state"; kill -TERM $pid; else echo down > "$root/state"; fi
   wait $pid || true
 }
 
-inputs=()
-for f in "$REPO"/testdata/sftp/logs/*/*.json "$REPO"/testdata/sftp/logs/v1/*/*.json "$REPO"/testdata/shapes/*.json; do
-  inputs+=("$f")
-done
 printf '%-28s %8s %8s %8s %6s %7s %6s  %s\n' file records events errors lost missing extra fluent-bit
-for f in "${inputs[@]}" growing; do
+for f in $(release_inputs "$REPO"); do
   name=$(basename "$f"); [ "$f" = growing ] && name=growing_pretty.json
   root="$WORK/run-$name"; rm -rf "$root"; configure "$root" "$WORK/mwsiem_fluentbit.wasm"
   day="$root/mirror/logs/v1/2026-01-01"; mkdir -p "$day"; target="$day/2026-01-01_audit_log.json"
-  writer=""
-  if [ "$f" = growing ]; then
-    # The 3-hourly refresh as a writer that stalls 3 s inside records.
-    src="$REPO/testdata/shapes/pretty.json"; size=$(stat -c %s "$src"); half=$((size / 2 + 17))
-    : > "$target"
-    writer="head -c $half '$src' >> '$target'; sleep 3; tail -c +$((half + 1)) '$src' | head -c 4000 >> '$target'; sleep 3; tail -c +$((half + 4001)) '$src' >> '$target'"
-    ref="$src"
-  else
-    cp "$f" "$target"; ref="$f"
-  fi
+  place_input "$REPO" "$f" "$target"
   run_flb "$root" "$writer"
   "$MWSIEM" replay --engine native -q --output "$root/native.ndjson" --dead-letter "$root/native.dl" "$ref"
   python3 - "$root" "$name" <<'PY'
@@ -107,17 +86,12 @@ PY
   grep -iE 'warn|error|abort|segfault|signal|reactor' "$root/flb.log" | grep -v 'caught signal (SIGTERM)\|shutdown in max\|\[ info\]' | sed 's/^/    log: /' | head -5 || true
 done
 
+[ -n "${SKIP_PERF:-}" ] && exit 0
+
 # The filter's CPU per record: the same NDJSON file through tail -> wasm -> null, with and
 # without the filter (exit_on_eof added for the measurement), interpreted and AOT.
 perf="$WORK/perf"; rm -rf "$perf"; mkdir -p "$perf"
-python3 - "$REPO/testdata/shapes/bench_corpus.ndjson" "$perf/input.ndjson" "$PERF_RECORDS" <<'PY'
-import sys
-recs = [l for l in open(sys.argv[1], "rb") if l.strip()]
-n = int(sys.argv[3])
-with open(sys.argv[2], "wb") as f:
-    for i in range(n):
-        f.write(recs[i % len(recs)])
-PY
+make_perf_input "$REPO" "$perf/input.ndjson" "$PERF_RECORDS"
 measure() {
   local variant=$1 module=$2
   cat > "$perf/$variant.yaml" <<YAML

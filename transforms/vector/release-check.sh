@@ -5,15 +5,18 @@
 #
 #   transforms/vector/release-check.sh /path/to/vector [WORKDIR]
 #
-# Needs: a release `mwsiem` (built here with cargo), python3. Prints, per input file, the records
-# the core frames, the events and dead letters Vector wrote, how many are lost, and how many
-# events differ from `mwsiem replay --engine native`; then the warnings `vector validate` and
-# the start-up printed, the dead-letter file's mode, and the remap stages' CPU per record.
+# Needs: a release `mwsiem` (built here with cargo), python3. Prints `vector validate`'s result
+# and warnings; per input file, the records the core frames, the events and dead letters Vector
+# wrote, how many are lost, how many native events are missing and how many are extra against
+# `mwsiem replay --engine native`, the dead-letter file's mode and any warning Vector logged;
+# then the remap stages' CPU per record (ONLY_PERF=1 or SKIP_PERF=1 runs one part).
 set -euo pipefail
 VECTOR=${1:?usage: release-check.sh /path/to/vector [WORKDIR]}
 WORK=${2:-$(mktemp -d /tmp/mwsiem-vector-check.XXXXXX)}
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
+# shellcheck source=../release-check-common.sh
+. "$HERE/../release-check-common.sh"
 PERF_RECORDS=${PERF_RECORDS:-100000}
 cargo build --release --quiet --manifest-path "$REPO/Cargo.toml"
 MWSIEM="$REPO/target/release/mwsiem"
@@ -35,21 +38,11 @@ configure() {
 # Runs Vector on $1's config until both sinks have stopped growing for 4 s, then stops it.
 # $2, if given, is a command run in the background meanwhile (a writer growing a file).
 run_vector() {
-  local root=$1 writer=${2:-} last="" still=0 now
+  local root=$1 writer=${2:-}
   (umask 077; exec "$VECTOR" --config "$root/etc/vector.yaml" >"$root/vector.log" 2>&1) &
   local pid=$!
   if [ -n "$writer" ]; then sleep 2; bash -c "$writer"; fi
-  # Until something was written (at most 60 s), then until nothing more is for 4 s.
-  for _ in $(seq 60); do
-    [ "$(cat "$root"/out/* "$root"/dl/* 2>/dev/null | wc -c || true)" != 0 ] && break
-    sleep 1
-  done
-  while [ $still -lt 4 ]; do
-    sleep 1
-    now=$(cat "$root"/out/* "$root"/dl/* 2>/dev/null | wc -c || true)
-    if [ "$now" = "$last" ]; then still=$((still + 1)); else still=0; fi
-    last=$now
-  done
+  wait_until_quiet $pid "$root/out" "$root/dl"
   kill -TERM $pid; wait $pid || true
 }
 
@@ -61,27 +54,12 @@ configure "$WORK/validate"
 echo "validate: ok, $(grep -ciE 'warn|E[0-9]{3}' "$WORK/validate/validate.log" || true) warning line(s)"
 
 # 2. Every shape, one Vector run each, so each file's counts stand alone.
-inputs=()
-for f in "$REPO"/testdata/sftp/logs/*/*.json "$REPO"/testdata/sftp/logs/v1/*/*.json "$REPO"/testdata/shapes/*.json; do
-  inputs+=("$f")
-done
-printf '%-28s %8s %8s %8s %6s %8s\n' file records events dead lost differ
-total_lost=0
-for f in "${inputs[@]}" growing; do
+printf '%-28s %8s %8s %8s %6s %7s %6s\n' file records events dead lost missing extra
+for f in $(release_inputs "$REPO"); do
   name=$(basename "$f"); [ "$f" = growing ] && name=growing_pretty.json
   root="$WORK/run-$name"; rm -rf "$root"; configure "$root"
   day="$root/mirror/logs/v1/2026-01-01"; mkdir -p "$day"; target="$day/2026-01-01_audit_log.json"
-  writer=""
-  if [ "$f" = growing ]; then
-    # The 3-hourly refresh, as a writer that stalls 3 s inside records (the old 1 s multiline
-    # timeout split them): half the pretty file, a pause, the rest.
-    src="$REPO/testdata/shapes/pretty.json"; size=$(stat -c %s "$src"); half=$((size / 2 + 17))
-    : > "$target"
-    writer="head -c $half '$src' >> '$target'; sleep 3; tail -c +$((half + 1)) '$src' | head -c 4000 >> '$target'; sleep 3; tail -c +$((half + 4001)) '$src' >> '$target'"
-    ref="$src"
-  else
-    cp "$f" "$target"; ref="$f"
-  fi
+  place_input "$REPO" "$f" "$target"
   run_vector "$root" "$writer"
   "$MWSIEM" replay --engine native -q --output "$root/native.ndjson" --dead-letter "$root/native.dl" "$ref"
   python3 - "$root" "$name" <<'PY'
@@ -98,12 +76,13 @@ events = lines(f"{root}/out/*"); dead = lines(f"{root}/dl/*")
 records = len(native) + len(native_dl)
 lost = records - len(events) - len(dead)
 canon = lambda e: json.dumps(e, sort_keys=True)
-ours = sorted(map(canon, events)); theirs = sorted(map(canon, native))
 from collections import Counter
-differ = sum((Counter(theirs) - Counter(ours)).values())
-print(f"{name:<28} {records:>8} {len(events):>8} {len(dead):>8} {lost:>6} {differ:>8}")
+# Native events Vector did not make, and Vector events the native run did not make.
+missing = sum((Counter(map(canon, native)) - Counter(map(canon, events))).values())
+extra = sum((Counter(map(canon, events)) - Counter(map(canon, native))).values())
+print(f"{name:<28} {records:>8} {len(events):>8} {len(dead):>8} {lost:>6} {missing:>7} {extra:>6}")
 with open(f"{root}/counts.json", "w") as f:
-    json.dump({"records": records, "events": len(events), "dead": len(dead), "lost": lost, "differ": differ}, f)
+    json.dump({"records": records, "events": len(events), "dead": len(dead), "lost": lost, "missing": missing, "extra": extra}, f)
 PY
   for dl in "$root"/dl/*; do
     if [ -e "$dl" ]; then echo "    dead-letter file mode $(stat -c %a "$dl")"; fi
@@ -115,18 +94,13 @@ done
 
 fi
 
+[ -n "${SKIP_PERF:-}" ] && exit 0
+
 # 3. CPU per record of the two remap stages: the same NDJSON on stdin (Vector stops at its end)
 #    with and without them; the difference divided by the records.
 perf="$WORK/perf"; rm -rf "$perf"; mkdir -p "$perf/etc" "$perf/data"
 cp "$HERE/frame.vrl" "$HERE/mwsiem.vrl" "$perf/etc/"
-python3 - "$REPO/testdata/shapes/bench_corpus.ndjson" "$perf/input.ndjson" "$PERF_RECORDS" <<'PY'
-import sys
-recs = [l for l in open(sys.argv[1], "rb") if l.strip()]
-n = int(sys.argv[3])
-with open(sys.argv[2], "wb") as f:
-    for i in range(n):
-        f.write(recs[i % len(recs)])
-PY
+make_perf_input "$REPO" "$perf/input.ndjson" "$PERF_RECORDS"
 for variant in with without; do
   if [ $variant = with ]; then
     stages="transforms:
