@@ -178,29 +178,16 @@ pub unsafe extern "C" fn mwsiem_filter(
 /// One call: a raw line is framed and the oldest framed record, if any, leaves; a copy of a
 /// marked output asks for the next waiting record; anything else is a record already parsed.
 fn filter(pipeline: &Pipeline, record: &[u8], meta: &RecordMeta<'_>, out: &mut Vec<u8>) {
-    let pending_copy = is_pending_copy(record);
-    let line = if pending_copy {
-        None
-    } else {
-        match json::parse(record, pipeline.config().limits.max_depth) {
-            Ok(Value::Object(m)) => match m.get("log") {
-                Some(Value::String(log)) => {
-                    let source = m.get("path").and_then(Value::as_str).or(meta.source).unwrap_or("");
-                    Some((source.to_owned(), log.clone().into_owned()))
-                }
-                _ => None,
-            },
-            _ => None,
-        }
-    };
-    if line.is_none() && !pending_copy {
-        let _ = pipeline.process_or_error_into(record, meta, out);
-        return;
-    }
     LINES.with_borrow_mut(|lines| {
         let lines = lines.get_or_insert_with(|| LineFramer::new(pipeline.config().limits.max_record_bytes));
-        if let Some((source, log)) = line {
-            lines.push_line(&source, log.as_bytes());
+        if !is_pending_copy(record) {
+            // A raw line goes to its file's framer; anything else is a record already parsed.
+            let parsed = json::parse(record, pipeline.config().limits.max_depth);
+            let Some((log, source)) = parsed.as_ref().ok().and_then(raw_line) else {
+                let _ = pipeline.process_or_error_into(record, meta, out);
+                return;
+            };
+            lines.push_line(source.or(meta.source).unwrap_or(""), log.as_bytes());
         }
         if let Some(framed) = lines.pop() {
             let meta = RecordMeta {
@@ -215,6 +202,15 @@ fn filter(pipeline: &Pipeline, record: &[u8], meta: &RecordMeta<'_>, out: &mut V
             }
         }
     });
+}
+
+/// The line and its file from `{"log": LINE, "path": FILE}`, if `record` is one.
+fn raw_line<'a>(record: &'a Value<'_>) -> Option<(&'a str, Option<&'a str>)> {
+    let Value::Object(m) = record else { return None };
+    let Some(Value::String(log)) = m.get("log") else {
+        return None;
+    };
+    Some((log, m.get("path").and_then(Value::as_str)))
 }
 
 /// The mark on an output after which more framed records wait.

@@ -91,7 +91,9 @@ fn streaming_frames_mutations_like_the_whole_input() {
         seed
     };
     for bytes in &inputs {
-        let want: Vec<(Vec<u8>, u64, u64)> = Framer::new(bytes).map(|r| (r.bytes.to_vec(), r.line, r.offset)).collect();
+        let want: Vec<(Vec<u8>, u64, u64)> = Framer::new(bytes)
+            .map(|r| (r.bytes.to_vec(), r.line, r.offset))
+            .collect();
         let mut f = StreamFramer::new(64 << 20);
         let mut got = Vec::new();
         let mut i = 0;
@@ -110,6 +112,11 @@ fn streaming_frames_mutations_like_the_whole_input() {
         while let Some(Frame::Record(r)) = f.next_frame() {
             got.push((r.bytes.to_vec(), r.line, r.offset));
         }
-        assert!(got == want, "{} records streamed, {} framed whole", got.len(), want.len());
+        assert!(
+            got == want,
+            "{} records streamed, {} framed whole",
+            got.len(),
+            want.len()
+        );
     }
 }
