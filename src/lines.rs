@@ -91,16 +91,19 @@ impl LineFramer {
     /// end of a file, and the source is forgotten.
     pub fn finish_source(&mut self, source: &str) {
         if let Some(i) = self.sources.iter().position(|s| s.name == source) {
-            let mut src = self.sources.swap_remove(i);
-            src.framer.finish();
-            drain(&mut src.framer, &src.name, &mut self.queue);
+            self.finish_at(i);
         }
+    }
+
+    fn finish_at(&mut self, i: usize) {
+        let mut src = self.sources.swap_remove(i);
+        src.framer.finish();
+        drain(&mut src.framer, &src.name, &mut self.queue);
     }
 
     fn evict_oldest(&mut self) {
         if let Some((i, _)) = self.sources.iter().enumerate().min_by_key(|(_, s)| s.last_fed) {
-            let name = self.sources[i].name.clone();
-            self.finish_source(&name);
+            self.finish_at(i);
         }
     }
 

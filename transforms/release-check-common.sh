@@ -1,6 +1,12 @@
 # Shared by transforms/vector/release-check.sh and transforms/fluent-bit/release-check.sh (sourced,
 # not run): the inputs both checks feed a real forwarder, and how a run is waited for.
 
+# Builds the release `mwsiem` of the repository $1 and sets MWSIEM to it.
+build_mwsiem() {
+  cargo build --release --quiet --manifest-path "$1/Cargo.toml"
+  MWSIEM="$1/target/release/mwsiem"
+}
+
 # Every input file, one per line: the SFTP fixture tree, every shape, and `growing` (a
 # pretty-printed file written while the forwarder reads it).
 release_inputs() {

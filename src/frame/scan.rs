@@ -273,7 +273,7 @@ impl Scanner {
         mut strings: Strings,
         column: usize,
     ) -> Option<Step> {
-        // Where the structure ends, or `None` when the window ends first.
+        // Where the structure ends, or `None` when a decision needs bytes after the window.
         let end = loop {
             if strings.in_plain_string() {
                 // Inside a string only `"`, `\\` and a raw newline matter: skip to the next
@@ -303,17 +303,8 @@ impl Scanner {
                             Some(&b'{') if indent <= column => break Some(i),
                             Some(_) => {}
                             None if eof => {}
-                            None => {
-                                // The next line's first character decides: wait for it.
-                                self.phase = Phase::Structure {
-                                    start,
-                                    i,
-                                    depth,
-                                    strings,
-                                    column,
-                                };
-                                return Some(Step::NeedMore);
-                            }
+                            // The next line's first character decides: wait for it, at this `\n`.
+                            None => break None,
                         }
                     }
                     _ => {}

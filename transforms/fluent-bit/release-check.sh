@@ -19,8 +19,7 @@ REPO=$(cd "$HERE/../.." && pwd)
 # shellcheck source=../release-check-common.sh
 . "$HERE/../release-check-common.sh"
 PERF_RECORDS=${PERF_RECORDS:-100000}
-cargo build --release --quiet --manifest-path "$REPO/Cargo.toml"
-MWSIEM="$REPO/target/release/mwsiem"
+build_mwsiem "$REPO"
 mkdir -p "$WORK"
 "$MWSIEM" export-fluentbit-module "$WORK/mwsiem_fluentbit.wasm"
 if [ -n "$WAMRC" ]; then
