@@ -76,6 +76,34 @@ pub fn split_url(uri: &str) -> UrlParts<'_> {
 }
 
 /// The query's `name=value` pairs, split on `&` (and `;`), not decoded.
+/// `text` with `%XX` escapes (and `+` as a space in a query) decoded, when it has any; bytes
+/// that do not make UTF-8 are replaced. `None` when there is nothing to decode.
+pub fn percent_decode(text: &str) -> Option<String> {
+    let b = text.as_bytes();
+    if !b.iter().any(|&c| c == b'%' || c == b'+') {
+        return None;
+    }
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
+        match b[i] {
+            b'%' if i + 2 < b.len() => match (hex(b[i + 1]), hex(b[i + 2])) {
+                (Some(h), Some(l)) => {
+                    out.push(h << 4 | l);
+                    i += 3;
+                    continue;
+                }
+                _ => out.push(b'%'),
+            },
+            b'+' => out.push(b' '),
+            c => out.push(c),
+        }
+        i += 1;
+    }
+    Some(String::from_utf8_lossy(&out).into_owned())
+}
+
 pub fn query_pairs(query: &str) -> impl Iterator<Item = (&str, Option<&str>)> {
     query
         .split(['&', ';'])
@@ -89,6 +117,13 @@ pub fn query_pairs(query: &str) -> impl Iterator<Item = (&str, Option<&str>)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn percent_decoding() {
+        assert_eq!(percent_decode("a%2Fb+c%3d%"), Some("a/b c=%".to_owned()));
+        assert_eq!(percent_decode("%zz%4"), Some("%zz%4".to_owned()));
+        assert_eq!(percent_decode("plain"), None);
+    }
 
     #[test]
     fn splits_vendor_examples() {

@@ -1,9 +1,11 @@
 //! Redaction: the last stage, after enrichment, so nothing leaves unredacted.
 //!
 //! Under **every** profile, credentials go: values under secret names in foreign data
-//! (`unmapped`, `*.data`), secret-named query parameters, URL userinfo passwords, and
-//! bearer tokens, JWTs, vendor tokens, private keys and SAML assertions inside any string
-//! ([`scrub`]). Under **restricted** (the default, like the vendor's view for admins without the
+//! (`unmapped`, `*.data`; names by rule, [`names`]), everything under an LDAP bind's
+//! `authentication`/`sasl`, the value of a `{"name": "Authorization", "value": ...}` header
+//! entry, random-looking values under names that hint at a credential ([`entropy`]),
+//! secret-named query parameters, URL userinfo passwords, and bearer tokens, JWTs, well-known
+//! token formats ([`formats`]), private keys and SAML assertions inside any string ([`scrub`]). Under **restricted** (the default, like the vendor's view for admins without the
 //! PII Viewer role), request content goes too: query parameter values, bodies, payloads and
 //! headers, and LDAP filter assertion values, with the structure kept readable
 //! (`q=S*****'`, `(&(objectClass=user)(mail=…*))`). **full** keeps everything but credentials.
@@ -12,16 +14,19 @@
 //! The event is walked once, so no value is redacted twice (hashing a hash would break joins).
 
 mod action;
+pub mod entropy;
+pub mod formats;
 pub mod names;
 pub mod scrub;
 
 pub use action::{Action, Applier, MASK, mask};
-use names::{is_content_name, is_secret_name};
+use entropy::looks_random;
+use names::{is_auth_structure_name, is_content_name, is_hint_name, is_secret_name};
 
 use crate::config::{FieldRule, RedactionConfig};
 use crate::json::{Map, Value};
 use crate::parse::ldap_filter::parse_filter;
-use crate::parse::url::{query_pairs, split_url};
+use crate::parse::url::{percent_decode, query_pairs, split_url};
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 
@@ -102,8 +107,23 @@ impl Redactor {
     }
 
     fn walk_map(&self, map: &mut Map<'_>, zone: Zone, parent: &str) {
+        // A header given as `{"name": "Authorization", "value": "..."}`: the name says what the
+        // value is.
+        let secret_entry = zone == Zone::Foreign
+            && ["name", "key", "header"].iter().any(|k| match map.get(k) {
+                Some(Value::String(n)) => {
+                    is_secret_name(n)
+                        || (is_hint_name(n) && matches!(map.get("value"), Some(Value::String(v)) if looks_random(v)))
+                }
+                _ => false,
+            });
         map.retain(|key, value| {
-            if zone == Zone::Foreign && is_secret_name(key) {
+            if zone == Zone::Foreign
+                && (is_secret_name(key) || is_auth_structure_name(key) || (secret_entry && key == "value"))
+            {
+                return self.replace_all(value, self.credential);
+            }
+            if zone == Zone::Foreign && matches!(&*value, Value::String(v) if is_hint_name(key) && looks_random(v)) {
                 return self.replace_all(value, self.credential);
             }
             if zone == Zone::Foreign && self.restricted() && is_content_name(key) {
@@ -136,7 +156,19 @@ impl Redactor {
     fn walk(&self, value: &mut Value<'_>, zone: Zone, key: &str) {
         match value {
             Value::Object(m) => self.walk_map(m, zone, key),
-            Value::Array(items) => items.iter_mut().for_each(|v| self.walk(v, zone, key)),
+            Value::Array(items) => {
+                // A header given as `["Authorization", "Bearer ..."]`.
+                if zone == Zone::Foreign
+                    && let [Value::String(name), Value::String(v)] = items.as_slice()
+                    && (is_secret_name(name) || (is_hint_name(name) && looks_random(v)))
+                {
+                    if !self.replace_all(&mut items[1], self.credential) {
+                        items.truncate(1);
+                    }
+                    return;
+                }
+                items.iter_mut().for_each(|v| self.walk(v, zone, key))
+            }
             Value::String(s) => {
                 if let Some(redacted) = self.string(s) {
                     *s = Cow::Owned(redacted);
@@ -174,7 +206,13 @@ impl Redactor {
             out.push_str(&scrub::scrub(name, self.credential, &self.applier));
             let Some(value) = value else { continue };
             out.push('=');
-            let action = if is_secret_name(name) {
+            // A query value is percent-encoded: `sig=abc%2Fdef%3D` is `abc/def=` to a detector.
+            let decoded = percent_decode(value);
+            let plain = decoded.as_deref().unwrap_or(value);
+            let action = if is_secret_name(name)
+                || (is_hint_name(name) && looks_random(plain))
+                || decoded.as_deref().is_some_and(scrub::has_credential)
+            {
                 Some(self.credential)
             } else if self.restricted() {
                 Some(self.content)

@@ -1,18 +1,26 @@
 //! Finding credentials inside free text, wherever a string came from.
 //!
-//! Recognized (a hand-written scanner: no regex engine in the guests):
-//! * JWTs (`eyJ...`.`...`.`...`) and vendor tokens (Slack `xox?-`, GitHub `ghp_`/`github_pat_`,
-//!   AWS `AKIA...`);
-//! * authorization schemes: `Bearer <token>`, `Basic <b64>`, `Token`, `Digest`, `Negotiate`;
-//! * header lines and key/value pairs whose name says secret: `Authorization: ...`,
-//!   `password=...`, `"client_secret": "..."`;
-//! * passwords in URL userinfo: `https://user:pass@host`;
-//! * PEM private keys and SAML assertions (XML or base64).
+//! Recognized (a hand-written scanner and one Aho-Corasick automaton: no regex engine in the
+//! guests):
+//! * JWTs (`eyJ...`.`...`.`...`) and the well-known token formats of [`super::formats`]
+//!   (cloud, SaaS and CI vendors), with an AWS secret key that follows its access key id;
+//! * authorization schemes: `Bearer <token>`, `Basic <b64>`, `Token`, `SSWS`, `Negotiate`, and
+//!   `Digest ...` to the end of its line;
+//! * header lines and key/value pairs whose name says secret (`Authorization: ...`,
+//!   `password=...`, `"client_secret": "..."`, Python `'simple': b'...'`), or hints at one and
+//!   holds a random-looking value (`"key": "Zx81kq..."`);
+//! * passwords in URL userinfo: `https://user:pass@host`, `postgres://u:p@db`;
+//! * PEM, OpenSSH, PGP and PuTTY private keys and SAML assertions (XML or base64).
+//!
+//! A string with JSON escapes (`\/`, `\u0041`) is scanned decoded, so an escaped credential is
+//! found too; when one is, the decoded text is what gets masked.
 //!
 //! Every finding is a span of the string; [`scrub`] replaces each span by the action's result.
 
 use super::action::{Action, Applier};
-use super::names::is_secret_name;
+use super::entropy::looks_random;
+use super::formats::{MIN_TOKEN_LEN, token_spans};
+use super::names::{is_auth_structure_name, is_hint_name, is_secret_name};
 use std::borrow::Cow;
 
 /// A credential span, in bytes.
@@ -20,10 +28,21 @@ type Span = (usize, usize);
 
 /// `text` with every credential span replaced by `action`'s output; borrowed when none is found.
 pub fn scrub<'a>(text: &'a str, action: Action, applier: &Applier) -> Cow<'a, str> {
+    if let Some(decoded) = decode_escapes(text) {
+        let spans = credential_spans(&decoded);
+        if spans.is_empty() {
+            return Cow::Borrowed(text);
+        }
+        return Cow::Owned(replace_spans(&decoded, spans, action, applier));
+    }
     let spans = credential_spans(text);
     if spans.is_empty() {
         return Cow::Borrowed(text);
     }
+    Cow::Owned(replace_spans(text, spans, action, applier))
+}
+
+fn replace_spans(text: &str, spans: Vec<Span>, action: Action, applier: &Applier) -> String {
     let mut out = String::with_capacity(text.len());
     let mut at = 0;
     for (start, end) in spans {
@@ -32,12 +51,59 @@ pub fn scrub<'a>(text: &'a str, action: Action, applier: &Applier) -> Cow<'a, st
         at = end;
     }
     out.push_str(&text[at..]);
-    Cow::Owned(out)
+    out
 }
 
 /// True when `text` holds a credential (used by tests and callers that must refuse, not mask).
 pub fn has_credential(text: &str) -> bool {
-    !credential_spans(text).is_empty()
+    match decode_escapes(text) {
+        Some(decoded) => !credential_spans(&decoded).is_empty(),
+        None => !credential_spans(text).is_empty(),
+    }
+}
+
+/// Characters a JSON escape may hide in a credential: `\u0041` and `\/` are decoded to them;
+/// every other escape stays (decoding a quote or a backslash would change the text's structure).
+fn decodable(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/' | b'=' | b'_' | b'.' | b'~' | b'-' | b':' | b'@')
+}
+
+/// `text` with `\/` and `\u00XX` (for [`decodable`] characters) decoded; `None` when it has none.
+pub fn decode_escapes(text: &str) -> Option<String> {
+    let b = text.as_bytes();
+    let mut i = b.iter().position(|&c| c == b'\\')?;
+    let mut out: Option<String> = None;
+    let mut at = 0;
+    while i < b.len() {
+        if b[i] != b'\\' {
+            i += 1;
+            continue;
+        }
+        let decoded = match b.get(i + 1) {
+            Some(b'/') => Some((b'/', 2)),
+            Some(b'u' | b'U') if b.get(i + 2..i + 4) == Some(b"00") => b
+                .get(i + 4..i + 6)
+                .and_then(|h| std::str::from_utf8(h).ok())
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+                .filter(|&c| decodable(c))
+                .map(|c| (c, 6)),
+            _ => None,
+        };
+        match decoded {
+            Some((c, len)) => {
+                let o = out.get_or_insert_with(|| String::with_capacity(text.len()));
+                o.push_str(&text[at..i]);
+                o.push(char::from(c));
+                i += len;
+                at = i;
+            }
+            // An escaped backslash is skipped whole, so `\\/` stays a backslash and a slash.
+            None => i += if b.get(i + 1) == Some(&b'\\') { 2 } else { 1 },
+        }
+    }
+    let mut o = out?;
+    o.push_str(&text[at..]);
+    Some(o)
 }
 
 /// Base64 of `<samlp:`, `<saml:`, `<saml2:` and `<?xml ` (a posted SAMLResponse).
@@ -47,7 +113,9 @@ const BASE64_SAML: [&str; 4] = ["PHNhbWxwOl", "PHNhbWw6", "PHNhbWwyO", "PD94bWwg
 fn whole_string_secret(text: &str) -> bool {
     let t = text;
     (t.starts_with('<') && (contains_ci(t, "assertion") || contains_ci(t, "samlp:")))
-        || contains_ci(t, "-----begin") && contains_ci(t, "private key-----")
+        || (contains_ci(t, "-----begin")
+            && (contains_ci(t, "private key-----") || contains_ci(t, "private key block-----")))
+        || (contains_ci(t, "putty-user-key-file") && contains_ci(t, "private-lines:"))
 }
 
 /// Sorted, non-overlapping spans of credentials in `text`.
@@ -60,8 +128,17 @@ pub fn credential_spans(text: &str) -> Vec<Span> {
         return vec![(0, text.len())];
     }
     // One pass decides which detectors can possibly match; most strings need none.
-    let (mut sep, mut space, mut url, mut jwt, mut vendor, mut pem) = (false, false, false, false, false, false);
+    let (mut sep, mut space, mut url, mut jwt, mut pem) = (false, false, false, false, false);
+    // The longest run of characters a token format can be made of: no format is shorter than
+    // MIN_TOKEN_LEN, so most strings need no prefix search.
+    let (mut run_len, mut tokens) = (0usize, false);
     for (i, &c) in b.iter().enumerate() {
+        if c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.' | b'~' | b'+' | b'/' | b'=') {
+            run_len += 1;
+            tokens |= run_len >= MIN_TOKEN_LEN;
+        } else {
+            run_len = 0;
+        }
         let next = |s: &[u8]| b.get(i + 1..i + 1 + s.len()) == Some(s);
         match c {
             b'=' => sep = true,
@@ -71,10 +148,8 @@ pub fn credential_spans(text: &str) -> Vec<Span> {
             }
             b' ' => space = true,
             b'e' => jwt |= next(b"yJ"),
-            b'x' => vendor |= next(b"ox"),
-            b'g' => vendor |= next(b"h"),
-            b'A' => vendor |= next(b"KIA"),
             b'-' => pem |= next(b"----"),
+            b'P' => pem |= next(b"uTTY"),
             _ => {}
         }
     }
@@ -85,8 +160,12 @@ pub fn credential_spans(text: &str) -> Vec<Span> {
     if jwt {
         jwts(b, &mut spans);
     }
-    if vendor {
-        vendor_tokens(b, &mut spans);
+    if tokens {
+        let found = spans.len();
+        token_spans(b, &mut spans);
+        if spans.len() > found {
+            aws_secret_keys(b, &mut spans);
+        }
     }
     if space {
         auth_schemes(text, &mut spans);
@@ -149,31 +228,25 @@ fn jwts(b: &[u8], spans: &mut Vec<Span>) {
     }
 }
 
-/// Slack, GitHub and AWS key formats: high-confidence, so matched on their prefix alone.
-fn vendor_tokens(b: &[u8], spans: &mut Vec<Span>) {
-    const PREFIXES: [(&[u8], usize); 9] = [
-        (b"xoxb-", 10),
-        (b"xoxp-", 10),
-        (b"xoxa-", 10),
-        (b"xoxr-", 10),
-        (b"xoxs-", 10),
-        (b"ghp_", 20),
-        (b"gho_", 20),
-        (b"github_pat_", 20),
-        (b"AKIA", 16),
-    ];
-    for (prefix, min) in PREFIXES {
-        let mut i = 0;
-        while let Some(n) = find(&b[i..], prefix) {
-            let start = i + n;
-            let boundary = start == 0 || !b[start - 1].is_ascii_alphanumeric();
-            let end = run(b, start + prefix.len(), |c| {
-                c.is_ascii_alphanumeric() || c == b'-' || c == b'_'
-            });
-            if boundary && end - start - prefix.len() >= min {
-                spans.push((start, end));
+/// The AWS secret access key that follows an access key id in free text (`AKIA... <40 chars>`):
+/// the first run of exactly 40 base64 characters within 100 ASCII bytes after the id.
+fn aws_secret_keys(b: &[u8], spans: &mut Vec<Span>) {
+    let key = |c: u8| c.is_ascii_alphanumeric() || c == b'/' || c == b'+';
+    let ids: Vec<usize> = spans
+        .iter()
+        .filter(|&&(s, _)| matches!(b.get(s..s + 4), Some(b"AKIA" | b"ASIA" | b"ABIA" | b"ACCA")))
+        .map(|&(_, e)| e)
+        .collect();
+    for id_end in ids {
+        for p in id_end + 1..=(id_end + 100).min(b.len()) {
+            if !b[p - 1].is_ascii() {
+                break;
             }
-            i = end.max(start + 1);
+            let Some(secret) = b.get(p..p + 40) else { break };
+            if secret.iter().all(|&c| key(c)) && b.get(p + 40).is_none_or(|&c| !key(c) && c != b'=') {
+                spans.push((p, p + 40));
+                break;
+            }
         }
     }
 }
@@ -184,7 +257,7 @@ fn auth_schemes(text: &str, spans: &mut Vec<Span>) {
         "bearer",
         "basic",
         "token",
-        "digest",
+        "ssws",
         "negotiate",
         "ntlm",
         "apikey",
@@ -201,6 +274,17 @@ fn auth_schemes(text: &str, spans: &mut Vec<Span>) {
             .rposition(|c| !(c.is_ascii_alphanumeric() || *c == b'-'))
             .map_or(0, |p| p + 1);
         let word = &text[start..space];
+        // Digest credentials are a list of parameters (`username="..", response=".."`): the
+        // whole list, to the end of its line, is the credential.
+        if word.eq_ignore_ascii_case("digest") {
+            let tok = run(b, space, |c| c == b' ');
+            let end = run(b, tok, |c| c != b'\n' && c != b'\r');
+            if end - tok >= 8 && b[tok..end].contains(&b'=') {
+                spans.push((tok, end));
+                i = end.max(i);
+            }
+            continue;
+        }
         if !SCHEMES.iter().any(|s| s.eq_ignore_ascii_case(word)) {
             continue;
         }
@@ -246,7 +330,13 @@ fn named_values(text: &str, spans: &mut Vec<Span>) {
         let name = &text[name_start..name_end];
         // `://` is a URL, not a `name:value`.
         let url = c == b':' && b.get(i + 1..i + 3) == Some(b"//");
-        if name.is_empty() || url || !is_secret_name(name) {
+        if name.is_empty() || url {
+            i += 1;
+            continue;
+        }
+        let secret = is_secret_name(name);
+        let structure = !secret && is_auth_structure_name(name);
+        if !secret && !structure && !is_hint_name(name) {
             i += 1;
             continue;
         }
@@ -254,6 +344,13 @@ fn named_values(text: &str, spans: &mut Vec<Span>) {
         while v < b.len() && b[v] == b' ' {
             v += 1;
         }
+        // A Python string prefix (`b'...'`, `u"..."`, `rb'...'`) before a quote.
+        let prefix = b[v.min(b.len())..]
+            .iter()
+            .take(3)
+            .position(|c| !matches!(c, b'b' | b'B' | b'r' | b'R' | b'u' | b'U'))
+            .filter(|&n| (1..=2).contains(&n) && matches!(b.get(v + n), Some(b'"' | b'\'')));
+        v += prefix.unwrap_or(0);
         let (start, end) = match b.get(v) {
             Some(&q @ (b'"' | b'\'')) => {
                 let end = b[v + 1..].iter().position(|&x| x == q).map_or(b.len(), |p| v + 1 + p);
@@ -276,10 +373,13 @@ fn named_values(text: &str, spans: &mut Vec<Span>) {
                 (v, end)
             }
         };
-        if end > start {
+        let quoted_value = start > v;
+        if end > start && (secret || (structure && quoted_value) || looks_random(&text[start..end])) {
             spans.push((start, end));
+            i = end.max(i + 1);
+        } else {
+            i += 1;
         }
-        i = end.max(i + 1);
     }
 }
 
@@ -394,7 +494,7 @@ mod tests {
         assert_eq!(masked("https://user@host/x"), "https://user@host/x");
         assert_eq!(masked("slack xoxb-123456789012-abcdefghijkl ok"), "slack x*****l ok");
         assert_eq!(masked("key AKIAIOSFODNN7EXAMPLE."), "key A*****E.");
-        assert_eq!(masked("ghp_abcdefghijklmnopqrstuvwxyz0123"), "g*****3");
+        assert_eq!(masked("ghp_abcdefghijklmnopqrstuvwxyz0123456789"), "g*****9");
     }
 
     #[test]
