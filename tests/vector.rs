@@ -196,38 +196,161 @@ fn has_duplicate_keys(record: &[u8]) -> bool {
 /// The secret and content name lists in mwsiem.vrl are the core's (src/redact/names.rs): a
 /// name added to one and not the other fails here, before any fixture happens to use it.
 #[test]
-fn vrl_name_lists_equal_the_core_lists() {
-    use mwsiem::redact::names::{CONTENT_NAMES, SECRET_NAMES, SECRET_SUFFIXES, is_content_name, is_secret_name};
-    let source = std::fs::read_to_string(repo().join("transforms/vector/mwsiem.vrl")).unwrap();
-    // `<var> = r'^(?:a|b|...)$|(?:_x|_y)$'`: the exact names and the suffixes.
-    let lists = |var: &str| -> (BTreeSet<String>, BTreeSet<String>) {
-        let line = source
-            .lines()
-            .find(|l| l.starts_with(&format!("{var} = r'")))
-            .unwrap_or_else(|| panic!("mwsiem.vrl defines {var}"));
-        let body = line.split_once("r'^(?:").unwrap().1;
-        let (exact, rest) = body.split_once(")$|(?:").unwrap();
-        let suffixes = rest.strip_suffix(")$'").unwrap();
-        let set = |s: &str| s.split('|').map(str::to_owned).collect::<BTreeSet<_>>();
-        (set(exact), set(suffixes))
+fn vrl_name_rules_equal_the_core_rules() {
+    use mwsiem::redact::entropy::looks_random;
+    use mwsiem::redact::names::{
+        AUTH_STRUCTURES, HINT_WORDS, META_WORDS, SECRET_EXACT, SECRET_FIRST_WORDS, SECRET_LAST_PAIRS,
+        SECRET_LAST_WORDS, VENDOR_WORDS, is_content_name, is_hint_name, is_secret_name,
     };
-    let owned = |xs: &[&str]| xs.iter().map(|s| s.to_string()).collect::<BTreeSet<_>>();
+    let source = std::fs::read_to_string(repo().join("transforms/vector/mwsiem.vrl")).unwrap();
+    let var = |name: &str| -> String {
+        source
+            .lines()
+            .find(|l| l.starts_with(&format!("{name} = r'")))
+            .unwrap_or_else(|| panic!("mwsiem.vrl defines {name}"))
+            .to_owned()
+    };
+    // Every copy of a marked block is the same text.
+    let blocks = |start: &str, end: &str| -> String {
+        let mut copies = BTreeSet::new();
+        let mut current: Option<Vec<String>> = None;
+        for line in source.lines().map(str::trim) {
+            if line == end {
+                copies.insert(current.take().expect("a block ends after it starts").join("\n"));
+            } else if let Some(c) = current.as_mut() {
+                c.push(line.to_owned());
+            } else if line == start {
+                current = Some(Vec::new());
+            }
+        }
+        assert_eq!(
+            copies.len(),
+            1,
+            "every `{start}` block in mwsiem.vrl is the same: {copies:#?}"
+        );
+        copies.into_iter().next().unwrap()
+    };
+    let probe = format!(
+        "{}\n{}\n{}\n{}\n{}\nout = []\nfor_each(array!(.names)) -> |_i, name| {{\nk = string!(name)\n{}\ncontent = ascii && match(n, content_names)\nval = k\n{}\nout = push(out, [secret, hint, content, random])\n}}\n. = {{ \"r\": out }}\n",
+        var("secret_names"),
+        var("secret_first"),
+        var("secret_meta"),
+        var("hint_names"),
+        var("content_names"),
+        blocks("# secret name", "# end secret name"),
+        blocks("# random", "# end random"),
+    );
+    let mut program = VrlProgram::compile(&probe).expect("the probe compiles");
 
-    let (exact, suffixes) = lists("secret_names");
-    assert_eq!(suffixes, owned(&SECRET_SUFFIXES));
-    let mut core_exact = owned(&SECRET_NAMES);
-    core_exact.insert("samlresponse".into());
-    assert_eq!(exact, core_exact);
+    // Names: every rule word in every style, with and without vendor words and other words
+    // around it, and every key and value of every fixture.
+    let mut words: Vec<String> = Vec::new();
+    for list in [
+        &SECRET_LAST_WORDS[..],
+        &SECRET_LAST_PAIRS,
+        &SECRET_FIRST_WORDS,
+        &META_WORDS,
+        &SECRET_EXACT,
+        &VENDOR_WORDS,
+        &HINT_WORDS,
+        &AUTH_STRUCTURES,
+    ] {
+        words.extend(list.iter().map(|w| w.to_string()));
+    }
+    let mut names = BTreeSet::new();
+    for w in &words {
+        for around in [
+            w.clone(),
+            format!("x_{w}"),
+            format!("{w}_id"),
+            format!("db_{w}"),
+            format!("{w}_last_set"),
+            format!("secret_{w}"),
+            format!("{w}_value"),
+            format!("x_amz_{w}"),
+            format!("password_{w}"),
+        ] {
+            let parts: Vec<&str> = around.split('_').collect();
+            let cap = |p: &str| p.get(..1).unwrap_or("").to_ascii_uppercase() + p.get(1..).unwrap_or("");
+            names.insert(around.clone());
+            names.insert(parts.join("-"));
+            names.insert(parts.join("."));
+            names.insert(around.to_ascii_uppercase());
+            names.insert(parts.iter().map(|p| cap(p)).collect::<String>());
+            names.insert(parts[0].to_owned() + &parts[1..].iter().map(|p| cap(p)).collect::<String>());
+            names.insert(
+                parts
+                    .iter()
+                    .map(|p| p.to_ascii_uppercase())
+                    .collect::<Vec<_>>()
+                    .join(""),
+            );
+        }
+    }
+    for extra in [
+        "AWSSecretKey",
+        "XAmzSignature",
+        "SAMLResponse",
+        "HTTPAuthorization",
+        "user2FA",
+        "ABCdEFg",
+        "é_password",
+        "a_",
+        "_",
+        "x__token",
+        &"k".repeat(70),
+    ] {
+        names.insert(extra.to_owned());
+    }
+    for case in common::cases() {
+        let text = std::fs::read_to_string(&case).unwrap();
+        for token in text.split(|c: char| c == '"' || c == '\'' || c.is_whitespace()) {
+            if !token.is_empty() && token.len() < 80 {
+                names.insert(token.to_owned());
+            }
+        }
+    }
+    let names: Vec<String> = names.into_iter().collect();
+    let got = match program.run_event(serde_json::json!({ "names": names })) {
+        VrlOutcome::Event(e) => serde_json::from_str::<serde_json::Value>(&e).unwrap(),
+        other => panic!("{other:?}"),
+    };
+    let got = got["r"].as_array().unwrap();
+    let mut differ = Vec::new();
+    for (name, r) in names.iter().zip(got) {
+        let secret = is_secret_name(name);
+        let want = [
+            secret,
+            !secret && is_hint_name(name),
+            is_content_name(name),
+            looks_random(name),
+        ];
+        let have: Vec<bool> = r.as_array().unwrap().iter().map(|b| b.as_bool().unwrap()).collect();
+        if have != want {
+            differ.push(format!("{name:?}: core {want:?}, vrl {have:?}"));
+        }
+    }
+    assert!(names.len() > 2000, "{}", names.len());
+    assert!(
+        differ.is_empty(),
+        "{} names differ:\n{}",
+        differ.len(),
+        differ.join("\n")
+    );
+}
 
-    let (exact, suffixes) = lists("content_names");
-    let mut core_exact = owned(&CONTENT_NAMES);
-    core_exact.insert("return_value".into());
-    assert_eq!(exact, core_exact);
-    assert_eq!(suffixes, owned(&["_body", "_payload"]));
-
-    // The additions above are the core's own rules, not ones the VRL invented.
-    assert!(is_secret_name("samlresponse") && is_content_name("return_value"));
-    assert!(is_content_name("x_body") && is_content_name("x_payload"));
+/// The program's token formats are the core's table (src/redact/formats.rs), as one expression.
+#[test]
+fn vrl_token_formats_equal_the_core_table() {
+    let source = std::fs::read_to_string(repo().join("transforms/vector/mwsiem.vrl")).unwrap();
+    let line = source
+        .lines()
+        .find(|l| l.starts_with("token_formats = r'"))
+        .expect("mwsiem.vrl defines token_formats");
+    assert_eq!(
+        line,
+        format!("token_formats = r'{}'", mwsiem::redact::formats::vrl_regex())
+    );
 }
 
 /// The program's target-system table and skill rules are the core's (src/enrich/target.rs).
