@@ -183,6 +183,8 @@ pub const FORMATS: &[TokenFormat] = &[
     f("dynatrace-api-token", &["dt0c01."], WordDashDot, 89),
     f("easypost-api-token", &["EZAK", "EZTK"], Alnum, 54),
     f("facebook-page-access-token", &["EAAM", "EAAC"], Alnum, 100),
+    led("facebook-access-token", (Digit, 15), &["|"], WordDash, 27),
+    led("facebook-access-token", (Digit, 16), &["|"], WordDash, 27),
     f(
         "flutterwave-secret-key",
         &["FLWSECK_TEST-", "FLWSECK-", "FLWPUBK_TEST-", "FLWPUBK-"],

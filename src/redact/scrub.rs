@@ -176,7 +176,44 @@ pub fn credential_spans(text: &str) -> Vec<Span> {
     if url {
         userinfo_passwords(text, &mut spans);
     }
+    if find(b, b"-u").is_some() {
+        curl_users(b, &mut spans);
+    }
     merge(spans)
+}
+
+/// The password of `curl -u user:password` (and `--user`, `--user=`, quoted or not).
+fn curl_users(b: &[u8], spans: &mut Vec<Span>) {
+    let ws = |c: u8| matches!(c, b' ' | b'\t' | b'\r' | b'\n');
+    let mut i = 0;
+    while let Some(n) = find(&b[i..], b"-u") {
+        let at = i + n;
+        i = at + 2;
+        let long = at > 0 && b[at - 1] == b'-';
+        let flag = if long { at - 1 } else { at };
+        if (flag > 0 && !ws(b[flag - 1])) || (long && !b[at + 2..].starts_with(b"ser")) {
+            continue;
+        }
+        let mut j = if long { at + 5 } else { at + 2 };
+        if b.get(j) == Some(&b'=') {
+            j += 1;
+        } else {
+            let spaces = b[j..].iter().take(5).take_while(|&&c| c == b' ').count();
+            j += spaces;
+        }
+        if matches!(b.get(j), Some(b'"' | b'\'')) {
+            j += 1;
+        }
+        let user = run(b, j, |c| !(c == b':' || c == b'"' || c == b'\'' || ws(c)));
+        if b.get(user) != Some(&b':') {
+            continue;
+        }
+        let end = run(b, user + 1, |c| !(c == b'"' || c == b'\'' || ws(c)));
+        if end > user + 1 {
+            spans.push((user + 1, end));
+            i = end;
+        }
+    }
 }
 
 fn merge(mut spans: Vec<Span>) -> Vec<Span> {
@@ -341,6 +378,10 @@ fn named_values(text: &str, spans: &mut Vec<Span>) {
             continue;
         }
         let mut v = i + 1;
+        // PHP and Ruby write `'name' => 'value'`.
+        if c == b'=' && b.get(v) == Some(&b'>') {
+            v += 1;
+        }
         while v < b.len() && b[v] == b' ' {
             v += 1;
         }
@@ -483,6 +524,16 @@ mod tests {
         );
         assert_eq!(masked("api_key=AbCdEf0123; x=1"), "api_key=A*****3; x=1");
         assert_eq!(masked("status_code=200 code_path=x"), "status_code=200 code_path=x");
+        assert_eq!(masked("'secret_key' => 'sk_abc123def'"), "'secret_key' => 's*****f'");
+        assert_eq!(
+            masked("curl -u svc:Pa55word! https://x"),
+            "curl -u svc:P*****! https://x"
+        );
+        assert_eq!(masked("curl --user='svc:Pa55word!' x"), "curl --user='svc:P*****!' x");
+        assert_eq!(
+            masked("curl -u svc https://x -H 'X: 1'"),
+            "curl -u svc https://x -H 'X: 1'"
+        );
     }
 
     #[test]

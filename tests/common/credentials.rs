@@ -184,6 +184,17 @@ pub fn structured(rng: &mut Rng) -> Vec<Credential> {
             vec![pw.clone()],
         ));
     }
+    let pw = rng.string(PASSWORD, 14);
+    out.push(Credential::new(
+        "curl-auth-user",
+        format!("curl -sS -u svc-moveworks:{pw} https://api.vendor.example/v1"),
+        vec![pw.clone()],
+    ));
+    out.push(Credential::new(
+        "curl-auth-user",
+        format!("curl --user='svc:{pw}' https://api.vendor.example/v1"),
+        vec![pw],
+    ));
     let (id, secret) = (
         format!("AKIA{}", rng.string(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16)),
         rng.string(B64, 40),
@@ -555,6 +566,13 @@ pub fn place_named(n: &mut usize, name: &str, c: &Credential) -> Vec<Planted> {
             id,
             "https://api.vendor.example/v1/items",
             json!({"trace": format!("calling with {name}={v} failed")}),
+        )
+    });
+    add("php_array", &|id| {
+        record(
+            id,
+            "SCIM_PROVISIONING_LOG",
+            json!({"user_id": "7", "detail": format!("array('{name}' => '{v}', 'retries' => 2)")}),
         )
     });
     add("python_literal", &|id| {
