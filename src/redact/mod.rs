@@ -21,7 +21,7 @@ pub mod scrub;
 
 pub use action::{Action, Applier, MASK, mask};
 use entropy::looks_random;
-use names::{is_auth_structure_name, is_content_name, is_hint_name, is_secret_name};
+use names::{classify, is_auth_structure_name};
 
 use crate::config::{FieldRule, RedactionConfig};
 use crate::json::{Map, Value};
@@ -108,26 +108,32 @@ impl Redactor {
 
     fn walk_map(&self, map: &mut Map<'_>, zone: Zone, parent: &str) {
         // A header given as `{"name": "Authorization", "value": "..."}`: the name says what the
-        // value is.
-        let secret_entry = zone == Zone::Foreign
-            && ["name", "key", "header"].iter().any(|k| match map.get(k) {
-                Some(Value::String(n)) => {
-                    is_secret_name(n)
-                        || (is_hint_name(n) && matches!(map.get("value"), Some(Value::String(v)) if looks_random(v)))
-                }
-                _ => false,
-            });
+        // value is. Such entries are small; larger maps are not looked at.
+        let secret_entry = zone == Zone::Foreign && map.len() <= 4 && {
+            let value = match map.get("value") {
+                Some(Value::String(v)) => Some(v.as_ref()),
+                _ => None,
+            };
+            value.is_some()
+                && ["name", "key", "header"].iter().any(|k| match map.get(k) {
+                    Some(Value::String(n)) => {
+                        let class = classify(n);
+                        class.secret || value.is_some_and(|v| v.len() >= 16 && class.hint() && looks_random(v))
+                    }
+                    _ => false,
+                })
+        };
         map.retain(|key, value| {
-            if zone == Zone::Foreign
-                && (is_secret_name(key) || is_auth_structure_name(key) || (secret_entry && key == "value"))
-            {
-                return self.replace_all(value, self.credential);
-            }
-            if zone == Zone::Foreign && matches!(&*value, Value::String(v) if is_hint_name(key) && looks_random(v)) {
-                return self.replace_all(value, self.credential);
-            }
-            if zone == Zone::Foreign && self.restricted() && is_content_name(key) {
-                return self.replace_all(value, self.content);
+            if zone == Zone::Foreign {
+                let class = classify(key);
+                let random_hint =
+                    matches!(&*value, Value::String(v) if v.len() >= 16 && class.hint() && looks_random(v));
+                if class.secret || random_hint || is_auth_structure_name(key) || (secret_entry && key == "value") {
+                    return self.replace_all(value, self.credential);
+                }
+                if self.restricted() && class.content {
+                    return self.replace_all(value, self.content);
+                }
             }
             let child_zone = if zone == Zone::Foreign || key == "unmapped" || key == "data" {
                 Zone::Foreign
@@ -160,7 +166,8 @@ impl Redactor {
                 // A header given as `["Authorization", "Bearer ..."]`.
                 if zone == Zone::Foreign
                     && let [Value::String(name), Value::String(v)] = items.as_slice()
-                    && (is_secret_name(name) || (is_hint_name(name) && looks_random(v)))
+                    && let class = classify(name)
+                    && (class.secret || (v.len() >= 16 && class.hint() && looks_random(v)))
                 {
                     if !self.replace_all(&mut items[1], self.credential) {
                         items.truncate(1);
@@ -209,8 +216,9 @@ impl Redactor {
             // A query value is percent-encoded: `sig=abc%2Fdef%3D` is `abc/def=` to a detector.
             let decoded = percent_decode(value);
             let plain = decoded.as_deref().unwrap_or(value);
-            let action = if is_secret_name(name)
-                || (is_hint_name(name) && looks_random(plain))
+            let class = classify(name);
+            let action = if class.secret
+                || (plain.len() >= 16 && class.hint() && looks_random(plain))
                 || decoded.as_deref().is_some_and(scrub::has_credential)
             {
                 Some(self.credential)
@@ -298,7 +306,7 @@ impl Redactor {
 /// a `/` before a `?` that is followed by a `name=value`.
 fn looks_like_endpoint(s: &str) -> bool {
     let b = s.as_bytes();
-    let Some(q) = b.iter().position(|&c| c == b'?') else {
+    let Some(q) = memchr::memchr(b'?', b) else {
         return false;
     };
     b[..q].contains(&b'/') && b[q..].contains(&b'=') && !b.iter().any(u8::is_ascii_whitespace)

@@ -169,6 +169,44 @@ pub const HINT_WORDS: [&str; 12] = [
     "key", "auth", "cred", "token", "secret", "pass", "pwd", "sig", "sess", "private", "cookie", "license",
 ];
 
+/// What a name says about its value, decided from one normalization.
+#[derive(Debug, Clone, Copy)]
+pub struct NameClass {
+    /// A credential name: redacted under every profile.
+    pub secret: bool,
+    /// Request or response content: redacted under the restricted profile.
+    pub content: bool,
+    normalized: [u8; 64],
+    len: Option<u8>,
+}
+
+impl NameClass {
+    /// Not secret, but hints at a credential: redacted when the value looks random. Computed
+    /// on demand, as only string values long enough to look random need it.
+    pub fn hint(&self) -> bool {
+        !self.secret && self.len.is_some_and(|n| has_hint(&self.normalized[..usize::from(n)]))
+    }
+}
+
+/// Every rule at once, for callers that need more than one answer about a name.
+pub fn classify(name: &str) -> NameClass {
+    let mut normalized = [0u8; 64];
+    let (secret, content, len) = match normalize(name, &mut normalized) {
+        Some(n) => (
+            n.len() >= 2 && is_secret_normalized(n),
+            is_content_normalized(n),
+            u8::try_from(n.len()).ok(),
+        ),
+        None => (false, false, None),
+    };
+    NameClass {
+        secret,
+        content,
+        normalized,
+        len,
+    }
+}
+
 /// A name whose value is a credential: redacted under every profile.
 pub fn is_secret_name(name: &str) -> bool {
     let mut buf = [0u8; 64];
@@ -179,26 +217,30 @@ pub fn is_secret_name(name: &str) -> bool {
 }
 
 fn is_secret_normalized(n: &str) -> bool {
-    let ends_with_word = |w: &str| n == w || (n.ends_with(w) && n.as_bytes()[n.len() - w.len() - 1] == b'_');
-    if SECRET_LAST_WORDS
-        .iter()
-        .chain(&SECRET_LAST_PAIRS)
-        .any(|w| ends_with_word(w))
-    {
+    // Names are compared word by word: the last word, the last two, the first. Byte searches:
+    // this runs for every key of source data.
+    let b = n.as_bytes();
+    let last_sep = b.iter().rposition(|&c| c == b'_');
+    let last = last_sep.map_or(n, |i| &n[i + 1..]);
+    if SECRET_LAST_WORDS.contains(&last) {
         return true;
     }
-    let mut words = n.split('_');
-    let first = words.next().unwrap_or_default();
-    let last = n.rsplit('_').next().unwrap_or_default();
-    if SECRET_FIRST_WORDS.contains(&first) && n.len() > first.len() && !META_WORDS.contains(&last) {
-        return true;
+    if let Some(sep) = last_sep {
+        let pair_start = b[..sep].iter().rposition(|&c| c == b'_').map_or(0, |i| i + 1);
+        if SECRET_LAST_PAIRS.contains(&&n[pair_start..]) {
+            return true;
+        }
+        let first_end = b.iter().position(|&c| c == b'_').unwrap_or(b.len());
+        if SECRET_FIRST_WORDS.contains(&&n[..first_end]) && !META_WORDS.contains(&last) {
+            return true;
+        }
     }
     let mut rest = n;
-    while let Some((word, tail)) = rest.split_once('_') {
-        if !VENDOR_WORDS.contains(&word) {
+    while let Some(i) = rest.as_bytes().iter().position(|&c| c == b'_') {
+        if !VENDOR_WORDS.contains(&&rest[..i]) {
             break;
         }
-        rest = tail;
+        rest = &rest[i + 1..];
     }
     SECRET_EXACT.contains(&rest)
 }
@@ -215,7 +257,15 @@ pub fn is_hint_name(name: &str) -> bool {
     let Some(n) = normalize(name, &mut buf) else {
         return false;
     };
-    HINT_WORDS.iter().any(|w| n.contains(w))
+    has_hint(n.as_bytes())
+}
+
+fn has_hint(b: &[u8]) -> bool {
+    // Every hint word starts with one of these letters: look only where one is.
+    b.iter().enumerate().any(|(i, c)| {
+        matches!(c, b'k' | b'a' | b'c' | b't' | b's' | b'p' | b'l')
+            && HINT_WORDS.iter().any(|w| b[i..].starts_with(w.as_bytes()))
+    })
 }
 
 pub const CONTENT_NAMES: [&str; 20] = [
@@ -246,9 +296,10 @@ pub const CONTENT_NAMES: [&str; 20] = [
 /// the PII Viewer role. Agent Studio's always-redacted attributes are among them.
 pub fn is_content_name(name: &str) -> bool {
     let mut buf = [0u8; 64];
-    let Some(n) = normalize(name, &mut buf) else {
-        return false;
-    };
+    normalize(name, &mut buf).is_some_and(is_content_normalized)
+}
+
+fn is_content_normalized(n: &str) -> bool {
     CONTENT_NAMES.contains(&n) || n == "return_value" || n.ends_with("_body") || n.ends_with("_payload")
 }
 

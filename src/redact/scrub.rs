@@ -20,7 +20,7 @@
 use super::action::{Action, Applier};
 use super::entropy::looks_random;
 use super::formats::{MIN_TOKEN_LEN, token_spans};
-use super::names::{is_auth_structure_name, is_hint_name, is_secret_name};
+use super::names::{classify, is_auth_structure_name};
 use std::borrow::Cow;
 
 /// A credential span, in bytes.
@@ -28,14 +28,14 @@ type Span = (usize, usize);
 
 /// `text` with every credential span replaced by `action`'s output; borrowed when none is found.
 pub fn scrub<'a>(text: &'a str, action: Action, applier: &Applier) -> Cow<'a, str> {
-    if let Some(decoded) = decode_escapes(text) {
-        let spans = credential_spans(&decoded);
+    let (spans, escaped) = scan(text);
+    if escaped && let Some(decoded) = decode_escapes(text) {
+        let spans = scan(&decoded).0;
         if spans.is_empty() {
             return Cow::Borrowed(text);
         }
         return Cow::Owned(replace_spans(&decoded, spans, action, applier));
     }
-    let spans = credential_spans(text);
     if spans.is_empty() {
         return Cow::Borrowed(text);
     }
@@ -56,9 +56,10 @@ fn replace_spans(text: &str, spans: Vec<Span>, action: Action, applier: &Applier
 
 /// True when `text` holds a credential (used by tests and callers that must refuse, not mask).
 pub fn has_credential(text: &str) -> bool {
-    match decode_escapes(text) {
-        Some(decoded) => !credential_spans(&decoded).is_empty(),
-        None => !credential_spans(text).is_empty(),
+    let (spans, escaped) = scan(text);
+    match escaped.then(|| decode_escapes(text)).flatten() {
+        Some(decoded) => !scan(&decoded).0.is_empty(),
+        None => !spans.is_empty(),
     }
 }
 
@@ -118,26 +119,65 @@ fn whole_string_secret(text: &str) -> bool {
         || (contains_ci(t, "putty-user-key-file") && contains_ci(t, "private-lines:"))
 }
 
-/// Sorted, non-overlapping spans of credentials in `text`.
+const UPPER_BYTE: u8 = 1;
+const LOWER_BYTE: u8 = 2;
+const DIGIT_BYTE: u8 = 4;
+/// A byte that may start something the first pass notes (a separator, `eyJ`, `-----`, `PuTTY`,
+/// `AKIA`, an escape).
+const MARK_BYTE: u8 = 8;
+
+/// What the first pass needs to know of each byte, looked up once.
+static BYTE_CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        if b.is_ascii_uppercase() {
+            t[c] |= UPPER_BYTE;
+        }
+        if b.is_ascii_lowercase() {
+            t[c] |= LOWER_BYTE;
+        }
+        if b.is_ascii_digit() {
+            t[c] |= DIGIT_BYTE;
+        }
+        if matches!(b, b'=' | b':' | b' ' | b'e' | b'-' | b'P' | b'A' | b'\\') {
+            t[c] |= MARK_BYTE;
+        }
+        c += 1;
+    }
+    t
+};
+
+/// Sorted, non-overlapping spans of credentials in `text` (as it is, escapes not decoded).
 pub fn credential_spans(text: &str) -> Vec<Span> {
+    scan(text).0
+}
+
+/// [`credential_spans`], and whether `text` has a backslash (so may hide one behind escapes).
+fn scan(text: &str) -> (Vec<Span>, bool) {
     let b = text.as_bytes();
     if b.len() < 8 {
-        return Vec::new();
+        // Decoded, it is shorter still: no credential either way.
+        return (Vec::new(), false);
     }
     if b.len() >= 100 && BASE64_SAML.iter().any(|p| text.starts_with(p)) {
-        return vec![(0, text.len())];
+        return (vec![(0, text.len())], b.contains(&b'\\'));
     }
     // One pass decides which detectors can possibly match; most strings need none.
-    let (mut sep, mut space, mut url, mut jwt, mut pem) = (false, false, false, false, false);
-    // The longest run of characters a token format can be made of: no format is shorter than
-    // MIN_TOKEN_LEN, so most strings need no prefix search.
-    let (mut run_len, mut tokens) = (0usize, false);
+    let (mut sep, mut space, mut url, mut jwt, mut pem, mut escaped, mut curl) =
+        (false, false, false, false, false, false, false);
+    // AWS key ids can be all capitals (`AKIA` + 16 of A-Z2-7): found by their prefix.
+    let mut aws = false;
+    // Which kinds of characters the string has: a token needs a letter, and a digit or both
+    // cases (its body is random), and MIN_TOKEN_LEN bytes, so most strings (captions, words,
+    // paths, times, numeric ids) need no prefix search.
+    let mut mix = 0u8;
     for (i, &c) in b.iter().enumerate() {
-        if c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.' | b'~' | b'+' | b'/' | b'=') {
-            run_len += 1;
-            tokens |= run_len >= MIN_TOKEN_LEN;
-        } else {
-            run_len = 0;
+        let class = BYTE_CLASS[usize::from(c)];
+        mix |= class;
+        if class & MARK_BYTE == 0 {
+            continue;
         }
         let next = |s: &[u8]| b.get(i + 1..i + 1 + s.len()) == Some(s);
         match c {
@@ -148,14 +188,22 @@ pub fn credential_spans(text: &str) -> Vec<Span> {
             }
             b' ' => space = true,
             b'e' => jwt |= next(b"yJ"),
-            b'-' => pem |= next(b"----"),
+            b'-' => {
+                pem |= next(b"----");
+                curl |= next(b"u");
+            }
             b'P' => pem |= next(b"uTTY"),
+            b'A' => aws |= next(b"KIA") || next(b"SIA") || next(b"BIA") || next(b"CCA"),
+            b'\\' => escaped = true,
             _ => {}
         }
     }
     if (b[0] == b'<' || pem) && whole_string_secret(text) {
-        return vec![(0, text.len())];
+        return (vec![(0, text.len())], escaped);
     }
+    let cases = mix & (UPPER_BYTE | LOWER_BYTE);
+    let tokens =
+        b.len() >= MIN_TOKEN_LEN && cases != 0 && (mix & DIGIT_BYTE != 0 || cases == UPPER_BYTE | LOWER_BYTE || aws);
     let mut spans = Vec::new();
     if jwt {
         jwts(b, &mut spans);
@@ -176,10 +224,10 @@ pub fn credential_spans(text: &str) -> Vec<Span> {
     if url {
         userinfo_passwords(text, &mut spans);
     }
-    if find(b, b"-u").is_some() {
+    if curl {
         curl_users(b, &mut spans);
     }
-    merge(spans)
+    (merge(spans), escaped)
 }
 
 /// The password of `curl -u user:password` (and `--user`, `--user=`, quoted or not).
@@ -371,12 +419,14 @@ fn named_values(text: &str, spans: &mut Vec<Span>) {
             i += 1;
             continue;
         }
-        let secret = is_secret_name(name);
-        let structure = !secret && is_auth_structure_name(name);
-        if !secret && !structure && !is_hint_name(name) {
+        // Numbers before a `:` (times, ports) are never names.
+        if !name.bytes().any(|c| c.is_ascii_alphabetic()) {
             i += 1;
             continue;
         }
+        let class = classify(name);
+        let secret = class.secret;
+        let structure = !secret && is_auth_structure_name(name);
         let mut v = i + 1;
         // PHP and Ruby write `'name' => 'value'`.
         if c == b'=' && b.get(v) == Some(&b'>') {
@@ -415,7 +465,8 @@ fn named_values(text: &str, spans: &mut Vec<Span>) {
             }
         };
         let quoted_value = start > v;
-        if end > start && (secret || (structure && quoted_value) || looks_random(&text[start..end])) {
+        let random = || end - start >= 16 && (structure || class.hint()) && looks_random(&text[start..end]);
+        if end > start && (secret || (structure && quoted_value) || random()) {
             spans.push((start, end));
             i = end.max(i + 1);
         } else {
@@ -449,18 +500,7 @@ fn userinfo_passwords(text: &str, spans: &mut Vec<Span>) {
 }
 
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    if needle.is_empty() || hay.len() < needle.len() {
-        return None;
-    }
-    let first = needle[0];
-    let mut i = 0;
-    while let Some(n) = hay[i..=hay.len() - needle.len()].iter().position(|&c| c == first) {
-        if &hay[i + n..i + n + needle.len()] == needle {
-            return Some(i + n);
-        }
-        i += n + 1;
-    }
-    None
+    memchr::memmem::find(hay, needle)
 }
 
 fn find_ci(hay: &[u8], needle: &[u8]) -> Option<usize> {
@@ -545,6 +585,8 @@ mod tests {
         assert_eq!(masked("https://user@host/x"), "https://user@host/x");
         assert_eq!(masked("slack xoxb-123456789012-abcdefghijkl ok"), "slack x*****l ok");
         assert_eq!(masked("key AKIAIOSFODNN7EXAMPLE."), "key A*****E.");
+        // All capitals, no digit: found by its prefix all the same.
+        assert_eq!(masked("ID AKIAABCDEFGHIJKLMNOP"), "ID A*****P");
         assert_eq!(masked("ghp_abcdefghijklmnopqrstuvwxyz0123456789"), "g*****9");
     }
 
