@@ -306,7 +306,7 @@ impl Redactor {
 /// a `/` before a `?` that is followed by a `name=value`.
 fn looks_like_endpoint(s: &str) -> bool {
     let b = s.as_bytes();
-    let Some(q) = memchr::memchr(b'?', b) else {
+    let Some(q) = b.iter().position(|&c| c == b'?') else {
         return false;
     };
     b[..q].contains(&b'/') && b[q..].contains(&b'=') && !b.iter().any(u8::is_ascii_whitespace)

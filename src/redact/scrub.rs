@@ -121,9 +121,8 @@ fn whole_string_secret(text: &str) -> bool {
 
 const UPPER_BYTE: u8 = 1;
 const LOWER_BYTE: u8 = 2;
-const DIGIT_BYTE: u8 = 4;
 /// A byte that may start something the first pass notes (a separator, `eyJ`, `-----`, `PuTTY`,
-/// `AKIA`, an escape).
+/// an escape).
 const MARK_BYTE: u8 = 8;
 
 /// What the first pass needs to know of each byte, looked up once.
@@ -138,10 +137,7 @@ static BYTE_CLASS: [u8; 256] = {
         if b.is_ascii_lowercase() {
             t[c] |= LOWER_BYTE;
         }
-        if b.is_ascii_digit() {
-            t[c] |= DIGIT_BYTE;
-        }
-        if matches!(b, b'=' | b':' | b' ' | b'e' | b'-' | b'P' | b'A' | b'\\') {
+        if matches!(b, b'=' | b':' | b' ' | b'e' | b'-' | b'P' | b'\\') {
             t[c] |= MARK_BYTE;
         }
         c += 1;
@@ -167,11 +163,10 @@ fn scan(text: &str) -> (Vec<Span>, bool) {
     // One pass decides which detectors can possibly match; most strings need none.
     let (mut sep, mut space, mut url, mut jwt, mut pem, mut escaped, mut curl) =
         (false, false, false, false, false, false, false);
-    // AWS key ids can be all capitals (`AKIA` + 16 of A-Z2-7): found by their prefix.
-    let mut aws = false;
-    // Which kinds of characters the string has: a token needs a letter, and a digit or both
-    // cases (its body is random), and MIN_TOKEN_LEN bytes, so most strings (captions, words,
-    // paths, times, numeric ids) need no prefix search.
+    // The longest run without a space: a token has none, so it lies in a run of at least
+    // MIN_TOKEN_LEN bytes.
+    let (mut word_start, mut long_word) = (0usize, false);
+    // Which kinds of characters the string has (a token needs a letter).
     let mut mix = 0u8;
     for (i, &c) in b.iter().enumerate() {
         let class = BYTE_CLASS[usize::from(c)];
@@ -186,14 +181,17 @@ fn scan(text: &str) -> (Vec<Span>, bool) {
                 sep = true;
                 url |= next(b"//");
             }
-            b' ' => space = true,
+            b' ' => {
+                space = true;
+                long_word |= i - word_start >= MIN_TOKEN_LEN;
+                word_start = i + 1;
+            }
             b'e' => jwt |= next(b"yJ"),
             b'-' => {
                 pem |= next(b"----");
                 curl |= next(b"u");
             }
             b'P' => pem |= next(b"uTTY"),
-            b'A' => aws |= next(b"KIA") || next(b"SIA") || next(b"BIA") || next(b"CCA"),
             b'\\' => escaped = true,
             _ => {}
         }
@@ -201,9 +199,10 @@ fn scan(text: &str) -> (Vec<Span>, bool) {
     if (b[0] == b'<' || pem) && whole_string_secret(text) {
         return (vec![(0, text.len())], escaped);
     }
-    let cases = mix & (UPPER_BYTE | LOWER_BYTE);
-    let tokens =
-        b.len() >= MIN_TOKEN_LEN && cases != 0 && (mix & DIGIT_BYTE != 0 || cases == UPPER_BYTE | LOWER_BYTE || aws);
+    // A token has a letter and lies in a run of MIN_TOKEN_LEN bytes without a space: strings
+    // without one (captions, sentences of short words, times, numeric ids) need no prefix search.
+    long_word |= b.len() - word_start >= MIN_TOKEN_LEN;
+    let tokens = long_word && mix & (UPPER_BYTE | LOWER_BYTE) != 0;
     let mut spans = Vec::new();
     if jwt {
         jwts(b, &mut spans);
@@ -499,8 +498,20 @@ fn userinfo_passwords(text: &str, spans: &mut Vec<Span>) {
     }
 }
 
+/// A naive search: the strings are short, where building a `memmem` searcher costs more.
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    memchr::memmem::find(hay, needle)
+    if needle.is_empty() || hay.len() < needle.len() {
+        return None;
+    }
+    let first = needle[0];
+    let mut i = 0;
+    while let Some(n) = hay[i..=hay.len() - needle.len()].iter().position(|&c| c == first) {
+        if &hay[i + n..i + n + needle.len()] == needle {
+            return Some(i + n);
+        }
+        i += n + 1;
+    }
+    None
 }
 
 fn find_ci(hay: &[u8], needle: &[u8]) -> Option<usize> {
