@@ -24,12 +24,8 @@ mod vrl_program;
 
 use common::*;
 use credentials::{Planted, corpus, seed, survivors};
-use mwsiem::config::HostConfig;
-use mwsiem::enrich::NoDirectory;
-use mwsiem::host::{ComponentEngine, ComponentError, cache::CompileCache, embedded_component};
-use mwsiem::{Config, Pipeline, RecordMeta};
+use mwsiem::{Config, Pipeline};
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 const KEY: &str = "a test key of 32 bytes, not real";
 
@@ -77,31 +73,14 @@ fn fresh_credentials_never_survive_any_profile_action_or_engine() {
     assert!(planted.len() > 1500, "{}", planted.len());
     let records = records(&planted);
     let refs: Vec<&[u8]> = records.iter().map(Vec::as_slice).collect();
-    let cache = CompileCache::Dir(std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("cwasm"));
-    let engine = ComponentEngine::new(embedded_component(), &HostConfig::default(), &cache).unwrap();
+    let engine = component_engine();
     let validator = OcsfValidator::load();
     for profile in ["restricted", "full"] {
         for action in ["mask", "hash", "drop"] {
             let toml = config_toml(profile, action);
-            let native = Pipeline::new(Config::from_toml(&toml).unwrap());
-            let native_out: Vec<String> = refs
-                .iter()
-                .map(|r| match native.process(r) {
-                    Ok((_, e)) => String::from_utf8(e).unwrap(),
-                    Err(e) => e.to_string(),
-                })
-                .collect();
+            let native_out = native_outputs(&toml, &refs);
             check(&format!("native {profile}/{action}"), &planted, &native_out, seed);
-            let mut guest = engine.pipeline(&toml, Arc::new(NoDirectory)).unwrap();
-            let guest_out: Vec<String> = guest
-                .process_records(&refs, &RecordMeta::default())
-                .into_iter()
-                .map(|r| match r {
-                    Ok(e) => e,
-                    Err(ComponentError::Record(e)) => e.to_string(),
-                    Err(t) => panic!("{t:?}"),
-                })
-                .collect();
+            let guest_out = component_outputs(&engine, &toml, &refs);
             assert!(native_out == guest_out, "engines differ under {profile}/{action}");
             if action == "mask" {
                 for e in native_out.iter().step_by(7) {

@@ -4,12 +4,8 @@
 mod common;
 
 use common::*;
-use mwsiem::config::HostConfig;
-use mwsiem::enrich::NoDirectory;
-use mwsiem::host::{ComponentEngine, ComponentError, cache::CompileCache, embedded_component};
-use mwsiem::{Config, Framer, Pipeline, RecordMeta};
+use mwsiem::{Config, Framer, Pipeline};
 use std::collections::BTreeSet;
-use std::sync::Arc;
 
 const KEY: &str = "a test key of 32 bytes, not real";
 
@@ -29,28 +25,9 @@ fn canaries(text: &str, prefix: &str) -> BTreeSet<String> {
 
 /// Every output of both engines for `config_toml`, as one text (events and rejection messages).
 fn run_both(config_toml: &str, input: &[u8]) -> String {
-    let config = Config::from_toml(config_toml).unwrap();
-    let native = Pipeline::new(config.clone());
     let records: Vec<&[u8]> = Framer::new(input).map(|r| r.bytes).collect();
-    let native_out: Vec<String> = records
-        .iter()
-        .map(|r| match native.process(r) {
-            Ok((_, e)) => String::from_utf8(e).unwrap(),
-            Err(e) => e.to_string(),
-        })
-        .collect();
-    let cache = CompileCache::Dir(std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("cwasm"));
-    let engine = ComponentEngine::new(embedded_component(), &HostConfig::default(), &cache).unwrap();
-    let mut guest = engine.pipeline(config_toml, Arc::new(NoDirectory)).unwrap();
-    let guest_out: Vec<String> = guest
-        .process_records(&records, &RecordMeta::default())
-        .into_iter()
-        .map(|r| match r {
-            Ok(e) => e,
-            Err(ComponentError::Record(e)) => e.to_string(),
-            Err(t) => panic!("{t:?}"),
-        })
-        .collect();
+    let native_out = native_outputs(config_toml, &records);
+    let guest_out = component_outputs(&component_engine(), config_toml, &records);
     assert_eq!(native_out, guest_out, "engines differ under {config_toml:?}");
     let validator = OcsfValidator::load();
     for e in &native_out {

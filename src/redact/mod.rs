@@ -21,7 +21,7 @@ pub mod scrub;
 
 pub use action::{Action, Applier, MASK, mask};
 use entropy::looks_random;
-use names::{classify, is_auth_structure_name};
+use names::classify;
 
 use crate::config::{FieldRule, RedactionConfig};
 use crate::json::{Map, Value};
@@ -128,7 +128,7 @@ impl Redactor {
                 let class = classify(key);
                 let random_hint =
                     matches!(&*value, Value::String(v) if v.len() >= 16 && class.hint() && looks_random(v));
-                if class.secret || random_hint || is_auth_structure_name(key) || (secret_entry && key == "value") {
+                if class.secret || random_hint || class.structure || (secret_entry && key == "value") {
                     return self.replace_all(value, self.credential);
                 }
                 if self.restricted() && class.content {

@@ -176,6 +176,8 @@ pub struct NameClass {
     pub secret: bool,
     /// Request or response content: redacted under the restricted profile.
     pub content: bool,
+    /// A member of an LDAP bind's credentials ([`AUTH_STRUCTURES`]).
+    pub structure: bool,
     normalized: [u8; 64],
     len: Option<u8>,
 }
@@ -202,6 +204,7 @@ pub fn classify(name: &str) -> NameClass {
     NameClass {
         secret,
         content,
+        structure: is_auth_structure_name(name),
         normalized,
         len,
     }
@@ -303,8 +306,9 @@ fn is_content_normalized(n: &str) -> bool {
     CONTENT_NAMES.contains(&n) || n == "return_value" || n.ends_with("_body") || n.ends_with("_payload")
 }
 
-/// `name` as the rules see it (for the VRL parity test).
-pub fn normalized(name: &str) -> Option<String> {
+/// `name` as the rules see it.
+#[cfg(test)]
+fn normalized(name: &str) -> Option<String> {
     let mut buf = [0u8; 64];
     normalize(name, &mut buf).map(str::to_owned)
 }

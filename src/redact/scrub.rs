@@ -20,7 +20,7 @@
 use super::action::{Action, Applier};
 use super::entropy::looks_random;
 use super::formats::{MIN_TOKEN_LEN, token_spans};
-use super::names::{classify, is_auth_structure_name};
+use super::names::classify;
 use std::borrow::Cow;
 
 /// A credential span, in bytes.
@@ -425,7 +425,7 @@ fn named_values(text: &str, spans: &mut Vec<Span>) {
         }
         let class = classify(name);
         let secret = class.secret;
-        let structure = !secret && is_auth_structure_name(name);
+        let structure = !secret && class.structure;
         let mut v = i + 1;
         // PHP and Ruby write `'name' => 'value'`.
         if c == b'=' && b.get(v) == Some(&b'>') {

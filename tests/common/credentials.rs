@@ -373,19 +373,22 @@ pub struct Planted {
     pub record: Value,
 }
 
+/// One planted record with the next id.
+fn plant(n: &mut usize, field_kind: &'static str, c: &Credential, make: &dyn Fn(&str) -> Value) -> Planted {
+    *n += 1;
+    let id = format!("cred-{n:05}");
+    Planted {
+        record: make(&id),
+        id,
+        field_kind,
+        credential: c.clone(),
+    }
+}
+
 /// `credential` placed in every field kind it fits.
 pub fn place_value(n: &mut usize, c: &Credential) -> Vec<Planted> {
     let mut out = Vec::new();
-    let mut add = |kind: &'static str, make: &dyn Fn(&str) -> Value| {
-        *n += 1;
-        let id = format!("cred-{n:05}");
-        out.push(Planted {
-            record: make(&id),
-            id,
-            field_kind: kind,
-            credential: c.clone(),
-        });
-    };
+    let mut add = |kind: &'static str, make: &dyn Fn(&str) -> Value| out.push(plant(n, kind, c, make));
     let t = c.text.as_str();
     let one_line = !t.contains('\n');
     if c.url_safe() {
@@ -491,16 +494,7 @@ pub fn place_value(n: &mut usize, c: &Credential) -> Vec<Planted> {
 /// A named credential placed in every field kind a name can be given in.
 pub fn place_named(n: &mut usize, name: &str, c: &Credential) -> Vec<Planted> {
     let mut out = Vec::new();
-    let mut add = |kind: &'static str, make: &dyn Fn(&str) -> Value| {
-        *n += 1;
-        let id = format!("cred-{n:05}");
-        out.push(Planted {
-            record: make(&id),
-            id,
-            field_kind: kind,
-            credential: c.clone(),
-        });
-    };
+    let mut add = |kind: &'static str, make: &dyn Fn(&str) -> Value| out.push(plant(n, kind, c, make));
     let v = c.text.as_str();
     let url_safe = c.url_safe();
     if url_safe {
@@ -587,7 +581,6 @@ pub fn place_named(n: &mut usize, name: &str, c: &Credential) -> Vec<Planted> {
 
 /// LDAP bind requests with simple and SASL credentials, parsed and not.
 pub fn ldap_binds(rng: &mut Rng, n: &mut usize) -> Vec<Planted> {
-    let mut out = Vec::new();
     let pw = rng.string(PASSWORD, 16);
     let c = Credential::new("ldap-bind", pw.clone(), vec![pw.clone()]);
     let requests = [
@@ -603,17 +596,10 @@ pub fn ldap_binds(rng: &mut Rng, n: &mut usize) -> Vec<Planted> {
         format!("{{'bind_request': {{'version': 3, 'dn': 'CN=svc,DC=acme', 'authentication': {{'simple': '{pw}'"),
         format!("{{'bind_request': {{'version': 3, 'sasl': {{'mechanism': 'DIGEST-MD5', 'credentials': b'{pw}'"),
     ];
-    for request in requests {
-        *n += 1;
-        let id = format!("cred-{n:05}");
-        out.push(Planted {
-            record: ldap(&id, &request),
-            id,
-            field_kind: "ldap_bind",
-            credential: c.clone(),
-        });
-    }
-    out
+    requests
+        .iter()
+        .map(|request| plant(n, "ldap_bind", &c, &|id| ldap(id, request)))
+        .collect()
 }
 
 /// Every credential in every field kind: the whole planted corpus of one run.

@@ -352,3 +352,44 @@ pub fn known_vrl_differences() -> std::collections::BTreeSet<(String, u64)> {
         })
         .collect()
 }
+
+/// Every record through the native core under `config_toml`: each event's JSON, or the
+/// rejection's message.
+pub fn native_outputs(config_toml: &str, records: &[&[u8]]) -> Vec<String> {
+    let native = Pipeline::new(mwsiem::Config::from_toml(config_toml).unwrap());
+    records
+        .iter()
+        .map(|r| match native.process(r) {
+            Ok((_, e)) => String::from_utf8(e).unwrap(),
+            Err(e) => e.to_string(),
+        })
+        .collect()
+}
+
+/// The component engine the tests share, its compiled code cached under the target directory.
+pub fn component_engine() -> mwsiem::host::ComponentEngine {
+    let cache = mwsiem::host::cache::CompileCache::Dir(PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("cwasm"));
+    mwsiem::host::ComponentEngine::new(
+        mwsiem::host::embedded_component(),
+        &mwsiem::config::HostConfig::default(),
+        &cache,
+    )
+    .unwrap()
+}
+
+/// [`native_outputs`], through the component.
+pub fn component_outputs(engine: &mwsiem::host::ComponentEngine, config_toml: &str, records: &[&[u8]]) -> Vec<String> {
+    use mwsiem::host::ComponentError;
+    let mut guest = engine
+        .pipeline(config_toml, std::sync::Arc::new(mwsiem::enrich::NoDirectory))
+        .unwrap();
+    guest
+        .process_records(records, &mwsiem::RecordMeta::default())
+        .into_iter()
+        .map(|r| match r {
+            Ok(e) => e,
+            Err(ComponentError::Record(e)) => e.to_string(),
+            Err(t) => panic!("{t:?}"),
+        })
+        .collect()
+}
