@@ -1,6 +1,7 @@
 //! The `mwsiem` command line: the native host harness over the `mwsiem` core.
 
 mod cli;
+mod ingest;
 
 fn main() -> std::process::ExitCode {
     cli::main()

@@ -20,7 +20,7 @@ mod scan;
 mod stream;
 
 use scan::{Scanner, Step};
-pub use stream::{Frame, StreamFramer};
+pub use stream::{Frame, Pending, ResumePoint, ScanState, StreamFramer};
 
 /// One record: its bytes and where they came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -83,6 +83,30 @@ pub(crate) struct Scanner {
     started: bool,
     /// The BOM at the input's very start was looked for.
     bom_checked: bool,
+    /// `started` as it was before the open record began: what a scanner resumed at that record's
+    /// start must believe.
+    started_before_record: bool,
+}
+
+/// What a scanner must know to continue at a position between records, or at an open record's
+/// start, as if it had scanned everything before it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ScanState {
+    /// Inside a top-level JSON array (its elements are the records).
+    pub in_array: bool,
+    /// A record or the array's `[` came before.
+    pub started: bool,
+}
+
+/// What is left open at the end of the bytes so far.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pending {
+    /// Nothing: every record so far is handed out.
+    Nothing,
+    /// A complete value waits for the end of its line (a last record without a newline).
+    Complete,
+    /// A record has begun and not ended: more bytes will end it.
+    Incomplete,
 }
 
 impl Scanner {
@@ -92,6 +116,41 @@ impl Scanner {
             in_array: false,
             started: false,
             bom_checked: false,
+            started_before_record: false,
+        }
+    }
+
+    /// A scanner continuing between records, after a BOM (if any) was dealt with.
+    pub(crate) fn resumed(state: ScanState) -> Self {
+        Scanner {
+            phase: Phase::Between { pos: 0 },
+            in_array: state.in_array,
+            started: state.started,
+            bom_checked: true,
+            started_before_record: state.started,
+        }
+    }
+
+    /// The state at [`Scanner::keep_from`]: between records, or at the open record's start.
+    pub(crate) fn state(&self) -> ScanState {
+        ScanState {
+            in_array: self.in_array,
+            started: match self.phase {
+                Phase::Between { .. } => self.started,
+                _ => self.started_before_record,
+            },
+        }
+    }
+
+    /// Whether a record is open in a window of `len` bytes, and if so whether its value is
+    /// complete (only whitespace after it so far).
+    pub(crate) fn pending(&self, len: usize) -> Pending {
+        match self.phase {
+            Phase::Between { .. } => Pending::Nothing,
+            // The scan of what follows the value stops at the window's end unless it met
+            // something else on the line.
+            Phase::LineEnd { i, .. } if i >= len => Pending::Complete,
+            _ => Pending::Incomplete,
         }
     }
 
@@ -178,6 +237,7 @@ impl Scanner {
                         self.phase = Phase::Between { pos: pos + 1 };
                         continue;
                     }
+                    self.started_before_record = self.started;
                     self.started = true;
                     self.phase = match b {
                         b'{' | b'[' => Phase::Structure {

@@ -7,6 +7,7 @@
 //! longer than the limit is not kept: its first [`OVERSIZED_HEAD`] bytes are, with its size, so
 //! memory stays bounded by the limit whatever the input.
 
+pub use super::scan::{Pending, ScanState};
 use super::scan::{Scanner, Step};
 use super::{LineStarts, Record, trim_end};
 
@@ -33,6 +34,21 @@ struct Oversized {
     head: Vec<u8>,
     offset: u64,
     line: u64,
+    column: u64,
+    state: ScanState,
+}
+
+/// Where framing of an input can stop and later continue, as if it had never stopped: the
+/// position of the first record not handed out yet (or of the whitespace before it), with what
+/// the framer must know of the bytes before it. A checkpoint for readers that restart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ResumePoint {
+    /// Byte offset in the input.
+    pub offset: u64,
+    /// 1-based line and 0-based column of that offset.
+    pub line: u64,
+    pub column: u64,
+    pub state: ScanState,
 }
 
 /// Frames an input that arrives in pieces; see the module docs.
@@ -73,6 +89,48 @@ impl StreamFramer {
         }
     }
 
+    /// A framer for the input from `at` on (the caller feeds the bytes from `at.offset`): it
+    /// frames them exactly as a framer that had read the whole input would.
+    pub fn resume(max_record_bytes: usize, at: ResumePoint) -> Self {
+        if at.offset == 0 {
+            return Self::new(max_record_bytes);
+        }
+        let mut f = Self::new(max_record_bytes);
+        f.scanner = Scanner::resumed(at.state);
+        f.base = at.offset;
+        f.base_column = usize::try_from(at.column).unwrap_or(usize::MAX);
+        f.line = at.line.max(1);
+        f
+    }
+
+    /// Where a framer resumed later would continue: see [`ResumePoint`].
+    pub fn resume_point(&self) -> ResumePoint {
+        if let Some(o) = &self.oversized {
+            return ResumePoint {
+                offset: o.offset,
+                line: o.line,
+                column: o.column,
+                state: o.state,
+            };
+        }
+        let p = self.scanner.keep_from().min(self.buf.len());
+        let newlines = self.buf[self.counted.min(p)..p].iter().filter(|&&b| b == b'\n').count() as u64;
+        ResumePoint {
+            offset: self.base + p as u64,
+            line: self.line + newlines,
+            column: self.column_at(p) as u64,
+            state: self.scanner.state(),
+        }
+    }
+
+    /// What is open at the end of the bytes pushed so far.
+    pub fn pending(&self) -> Pending {
+        if self.oversized.is_some() && !self.oversized_out {
+            return Pending::Incomplete;
+        }
+        self.scanner.pending(self.buf.len())
+    }
+
     /// More input. Call [`StreamFramer::next_frame`] until it returns `None` after each push.
     pub fn push(&mut self, bytes: &[u8]) {
         debug_assert!(!self.eof, "push after finish");
@@ -108,6 +166,8 @@ impl StreamFramer {
                             head,
                             offset: self.base + start as u64,
                             line,
+                            column: self.column_at(start) as u64,
+                            state: self.scanner.state(),
                         });
                     }
                     self.compact(self.scanner.scanned_to());
@@ -152,6 +212,14 @@ impl StreamFramer {
             Some(start) if self.oversized.is_none() => self.base + start as u64,
             Some(_) => self.oversized.as_ref().map_or(self.base, |o| o.offset),
             None => self.base + self.scanner.keep_from() as u64,
+        }
+    }
+
+    /// The column of `buf[p]`.
+    fn column_at(&self, p: usize) -> usize {
+        match self.buf[..p].iter().rposition(|&b| b == b'\n') {
+            Some(i) => p - i - 1,
+            None => self.base_column + p,
         }
     }
 
@@ -266,6 +334,74 @@ mod tests {
             let uneven = stream(input.as_bytes(), |n| [1, 7, 2, 13, 3][n % 5], 1 << 20);
             assert_eq!(uneven, want, "uneven chunks: {input:?}");
         }
+    }
+
+    /// Frames of a framer over `input`, until `None`, as `(text, line, offset)`.
+    fn drain_all(f: &mut StreamFramer, out: &mut Vec<(String, u64, u64)>) {
+        while let Some(frame) = f.next_frame() {
+            if let Frame::Record(r) = frame {
+                out.push((String::from_utf8_lossy(r.bytes).into_owned(), r.line, r.offset));
+            }
+        }
+    }
+
+    #[test]
+    fn a_framer_resumed_anywhere_frames_the_rest_like_the_whole_input() {
+        for input in INPUTS {
+            let bytes = input.as_bytes();
+            let want = batch(bytes);
+            // Stop after every prefix, take the resume point, continue from it in a new framer.
+            for cut in 0..=bytes.len() {
+                let mut first = StreamFramer::new(1 << 20);
+                let mut got = Vec::new();
+                first.push(&bytes[..cut]);
+                drain_all(&mut first, &mut got);
+                let at = first.resume_point();
+                assert!(at.offset as usize <= cut, "{input:?} cut {cut}: {at:?}");
+                let mut rest = StreamFramer::resume(1 << 20, at);
+                rest.push(&bytes[at.offset as usize..]);
+                drain_all(&mut rest, &mut got);
+                rest.finish();
+                drain_all(&mut rest, &mut got);
+                assert_eq!(got, want, "{input:?} cut at {cut}, resumed at {at:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn pending_says_whether_the_open_record_is_complete() {
+        let mut f = StreamFramer::new(1 << 20);
+        assert_eq!(f.pending(), Pending::Nothing);
+        f.push(b"{\"a\":1}\n{\n  \"b\": 2");
+        drain_all(&mut f, &mut Vec::new());
+        assert_eq!(f.pending(), Pending::Incomplete);
+        f.push(b"\n}  ");
+        drain_all(&mut f, &mut Vec::new());
+        assert_eq!(f.pending(), Pending::Complete);
+        f.push(b" x");
+        drain_all(&mut f, &mut Vec::new());
+        assert_eq!(f.pending(), Pending::Incomplete);
+        f.push(b"\n");
+        let mut got = Vec::new();
+        drain_all(&mut f, &mut got);
+        assert_eq!(got.len(), 1);
+        assert_eq!(f.pending(), Pending::Nothing);
+    }
+
+    #[test]
+    fn an_oversized_record_resumes_at_its_start() {
+        // Still open at the end: its closing quote and brace have not come.
+        let big = format!("{{\"x\":\"{}", "A".repeat(5_000));
+        let input = format!("[{{\"a\":1}},\n  {big}");
+        let mut f = StreamFramer::new(1000);
+        for chunk in input.as_bytes().chunks(100) {
+            f.push(chunk);
+            drain_all(&mut f, &mut Vec::new());
+        }
+        let at = f.resume_point();
+        assert_eq!(at.offset, input.find("{\"x\"").unwrap() as u64);
+        assert_eq!((at.line, at.column), (2, 2));
+        assert!(at.state.in_array && at.state.started);
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! Counting a replay, and the summary printed on stderr.
+//! Counting a run (a replay, or one pass of `follow`), and the summary printed on stderr.
 
 use mwsiem::EventKind;
 use std::collections::BTreeMap;
@@ -12,6 +12,10 @@ pub struct Summary {
     pub records: u64,
     pub events: u64,
     pub dead_letters: u64,
+    /// Records `follow` read again and did not write (emitted before).
+    pub duplicates: u64,
+    /// Files whose last record is still being written (left for a later pass).
+    pub pending: u64,
     pub by_type: BTreeMap<EventKind, u64>,
     pub by_reason: BTreeMap<&'static str, u64>,
     pub elapsed: Duration,
@@ -29,6 +33,30 @@ impl Summary {
         self.records += 1;
         self.dead_letters += 1;
         *self.by_reason.entry(reason).or_default() += 1;
+    }
+
+    /// One line for one pass of `follow`.
+    pub fn pass_line(&self, pass: u64) -> String {
+        let mut types = String::new();
+        for (kind, n) in &self.by_type {
+            types.push_str(&format!(" {}={n}", kind.label()));
+        }
+        for (reason, n) in &self.by_reason {
+            types.push_str(&format!(" dead_letter:{reason}={n}"));
+        }
+        format!(
+            "mwsiem: pass {pass}: {} records in, {} events out, {} dead letters, {} duplicates skipped, {} files read, {} bytes, {} files with an open record, {:.3} s{}{}",
+            self.records,
+            self.events,
+            self.dead_letters,
+            self.duplicates,
+            self.files,
+            self.bytes,
+            self.pending,
+            self.elapsed.as_secs_f64(),
+            if types.is_empty() { "" } else { ";" },
+            types
+        )
     }
 }
 

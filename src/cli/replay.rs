@@ -1,0 +1,166 @@
+//! `mwsiem replay`: every record of the named files, trees or stdin, streamed through the core.
+
+use super::Failure;
+use super::engine::{EngineArgs, Setup};
+use crate::ingest::dead_letter::dead_letter_line;
+use crate::ingest::output::{Role, Sink};
+use crate::ingest::process::{Outcome, run_batch};
+use crate::ingest::read::{Batch, Filled, FrameReader};
+use crate::ingest::sources::{self, Input};
+use crate::ingest::summary::Summary;
+use anyhow::Context as _;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use mwsiem::RecordMeta;
+use std::io::{self, IsTerminal, Read};
+use std::path::PathBuf;
+use std::time::Instant;
+
+/// How many rejects are described on stderr when there is no dead-letter file.
+const STDERR_REJECT_LINES: u64 = 20;
+
+#[derive(clap::Args, Debug)]
+pub struct ReplayArgs {
+    /// Files, directories (walked in date order) or `-` for stdin.
+    #[arg(value_name = "PATH", default_value = "-")]
+    paths: Vec<PathBuf>,
+    /// Write events here instead of stdout (one JSON object per line).
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Write rejected records here (NDJSON: reason, source, exact record; mode 0600).
+    /// Without it, rejects are only reported on stderr, without their content.
+    #[arg(long, value_name = "FILE")]
+    dead_letter: Option<PathBuf>,
+    #[command(flatten)]
+    engine: EngineArgs,
+    /// No summary on stderr.
+    #[arg(short, long)]
+    quiet: bool,
+    /// No progress bar, even on a terminal.
+    #[arg(long)]
+    no_progress: bool,
+}
+
+pub fn replay(args: ReplayArgs) -> Result<(), Failure> {
+    let setup = Setup::load(&args.engine)?;
+    let inputs = sources::discover(&args.paths).map_err(|e| Failure::Io(e.into()))?;
+    let mut runner = setup.runner()?;
+    let batch_size = setup.config.host.batch_size;
+    let limit = setup.config.limits.max_record_bytes;
+
+    let mut out = match &args.output {
+        Some(p) => Sink::create(Role::Events, p)
+            .with_context(|| format!("cannot create {}", p.display()))
+            .map_err(Failure::Io)?,
+        None => Sink::stdout(Role::Events),
+    };
+    let mut dead = match &args.dead_letter {
+        Some(p) => Some(
+            Sink::create(Role::DeadLetters, p)
+                .with_context(|| format!("cannot create {}", p.display()))
+                .map_err(Failure::Io)?,
+        ),
+        None => None,
+    };
+
+    let progress = progress_bar(&args, &inputs);
+    let mut summary = Summary::default();
+    let started = Instant::now();
+    let mut batch = Batch::default();
+    let mut outcomes = Vec::with_capacity(batch_size);
+    for input in &inputs {
+        let name = input.display();
+        let source: Box<dyn Read> = match input {
+            Input::Stdin => Box::new(io::stdin().lock()),
+            Input::File(p) => Box::new(
+                std::fs::File::open(p)
+                    .with_context(|| format!("cannot read {}", p.display()))
+                    .map_err(Failure::Io)?,
+            ),
+        };
+        let mut reader = FrameReader::new(source, limit);
+        summary.files += 1;
+        let meta = RecordMeta {
+            source: Some(&name),
+            timestamp_ms: None,
+        };
+        let mut read_before = 0;
+        loop {
+            batch.clear();
+            let filled = reader
+                .next_batch(&mut batch, batch_size)
+                .with_context(|| format!("cannot read {name}"))
+                .map_err(Failure::Io)?;
+            run_batch(&mut runner, &batch, &meta, limit, &mut outcomes);
+            for (entry, outcome) in batch.entries().iter().zip(outcomes.drain(..)) {
+                match outcome {
+                    Outcome::Event { kind, json } => {
+                        out.write_line(&json)
+                            .context("cannot write events")
+                            .map_err(Failure::Io)?;
+                        summary.event(kind);
+                    }
+                    Outcome::Rejected { code, message } => {
+                        summary.dead_letter(code);
+                        let record = batch.record(entry);
+                        match dead.as_mut() {
+                            Some(d) => d
+                                .write_line(&dead_letter_line(&name, &record, entry.oversized, code, &message))
+                                .context("cannot write dead letters")
+                                .map_err(Failure::Io)?,
+                            None if summary.dead_letters <= STDERR_REJECT_LINES => {
+                                progress.suspend(|| eprintln!("mwsiem: rejected {name}:{}: {message}", record.line));
+                            }
+                            None => {}
+                        }
+                    }
+                }
+            }
+            if filled == Filled::Waiting && *input == Input::Stdin {
+                // A pipe that may stay open: what is complete leaves now.
+                out.flush().context("cannot write events").map_err(Failure::Io)?;
+            }
+            progress.inc(reader.bytes_read - read_before);
+            read_before = reader.bytes_read;
+            if filled == Filled::End {
+                break;
+            }
+        }
+        summary.bytes += reader.bytes_read;
+    }
+    out.flush().context("cannot write events").map_err(Failure::Io)?;
+    if let Some(d) = dead.as_mut() {
+        d.flush().context("cannot write dead letters").map_err(Failure::Io)?;
+    }
+    progress.finish_and_clear();
+    summary.elapsed = started.elapsed();
+    summary.engine = args.engine.engine.name();
+    if !args.quiet {
+        if args.dead_letter.is_none() && summary.dead_letters > STDERR_REJECT_LINES {
+            eprintln!(
+                "mwsiem: {} more rejects not shown; use --dead-letter FILE to keep them",
+                summary.dead_letters - STDERR_REJECT_LINES
+            );
+        }
+        eprint!("{summary}");
+    }
+    Ok(())
+}
+
+/// A byte-based progress bar, only on an interactive terminal.
+fn progress_bar(args: &ReplayArgs, inputs: &[Input]) -> ProgressBar {
+    if args.quiet || args.no_progress || !io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let total: u64 = inputs
+        .iter()
+        .filter_map(|i| match i {
+            Input::File(p) => std::fs::metadata(p).ok().map(|m| m.len()),
+            Input::Stdin => None,
+        })
+        .sum();
+    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+    if let Ok(style) = ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}") {
+        bar.set_style(style);
+    }
+    bar
+}

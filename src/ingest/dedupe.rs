@@ -1,0 +1,135 @@
+//! What makes two records the same record, for `follow`'s dedupe.
+//!
+//! An event is its `(schema version, event_id)`: the vendor's id is unique within a pipeline,
+//! and the two pipelines (`logs/` and `logs/v1/`) are kept apart because a migration may export
+//! one event in both, and both are wanted, as `replay` gives both. A record with no id (a dead
+//! letter) is its exact bytes at its offset: a rewrite that keeps the records before it keeps
+//! their offsets. Keys are the first 16 bytes of a SHA-256: 2^64 records before a collision is
+//! likely, and 16 bytes per record in the store.
+
+use sha2::{Digest, Sha256};
+use std::collections::{HashMap, HashSet};
+
+pub type Key = [u8; 16];
+
+/// The key of an event written by the core: from `metadata.log_version` and
+/// `metadata.original_event_uid`, as written (escaped). `None` when the event has no id.
+pub fn event_key(event: &[u8]) -> Option<Key> {
+    // The normalizer writes `metadata` at the top level with these members first; a value can
+    // not contain the pattern unescaped.
+    let at = memchr::memmem::find(event, b",\"metadata\":{\"version\":")?;
+    let metadata = &event[at..];
+    let uid = string_member(metadata, b"\"original_event_uid\":\"")?;
+    let version = string_member(metadata, b"\"log_version\":\"").unwrap_or(b"");
+    Some(key(&[b"event", version, uid]))
+}
+
+/// The key of a record that became a dead letter.
+pub fn rejected_key(offset: u64, record: &[u8]) -> Key {
+    key(&[b"rejected", &offset.to_le_bytes(), record])
+}
+
+fn key(parts: &[&[u8]]) -> Key {
+    let mut h = Sha256::new();
+    for p in parts {
+        h.update((p.len() as u64).to_le_bytes());
+        h.update(p);
+    }
+    let digest = h.finalize();
+    let mut k = [0; 16];
+    k.copy_from_slice(&digest[..16]);
+    k
+}
+
+/// The text of the JSON string after `member` (up to its unescaped closing quote).
+fn string_member<'a>(json: &'a [u8], member: &[u8]) -> Option<&'a [u8]> {
+    let start = memchr::memmem::find(json, member)? + member.len();
+    let mut i = start;
+    while i < json.len() {
+        match json[i] {
+            b'\\' => i += 2,
+            b'"' => return Some(&json[start..i]),
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+/// Keys written past the last commit before a crash, recovered from the output files: each
+/// cancels one record read again, the first with its key.
+#[derive(Debug, Default)]
+pub struct Recovered {
+    counts: HashMap<Key, u32>,
+    total: usize,
+}
+
+impl Recovered {
+    pub fn add(&mut self, key: Key) {
+        *self.counts.entry(key).or_default() += 1;
+        self.total += 1;
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.total == 0
+    }
+
+    #[cfg(test)]
+    pub fn len(&self) -> usize {
+        self.total
+    }
+
+    /// Whether `key` was recovered and not taken yet; takes it.
+    pub fn take(&mut self, key: &Key) -> bool {
+        match self.counts.get_mut(key) {
+            Some(n) => {
+                *n -= 1;
+                if *n == 0 {
+                    self.counts.remove(key);
+                }
+                self.total -= 1;
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+/// The keys one file emitted before, when it is read again from its start.
+pub type Seen = HashSet<Key>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const EVENT: &[u8] = br#"{"class_uid":6003,"unmapped":{"x":"\"metadata\":{"},"metadata":{"version":"1.8.0","product":{"name":"Moveworks Audit Logs","vendor_name":"Moveworks"},"original_event_uid":"v1api\"0001","event_code":"EXTERNAL_API","log_version":"1"}}"#;
+
+    #[test]
+    fn an_event_is_its_version_and_id() {
+        let k = event_key(EVENT).unwrap();
+        let same = String::from_utf8_lossy(EVENT).replace("6003", "6001");
+        assert_eq!(event_key(same.as_bytes()), Some(k));
+        let other_id = String::from_utf8_lossy(EVENT).replace("0001", "0002");
+        assert_ne!(event_key(other_id.as_bytes()), Some(k));
+        let other_version = String::from_utf8_lossy(EVENT).replace("\"log_version\":\"1\"", "\"log_version\":\"2\"");
+        assert_ne!(event_key(other_version.as_bytes()), Some(k));
+        assert_eq!(event_key(b"{\"class_uid\":0}"), None);
+    }
+
+    #[test]
+    fn a_rejected_record_is_its_bytes_at_its_offset() {
+        assert_eq!(rejected_key(8, b"{\"a\":"), rejected_key(8, b"{\"a\":"));
+        assert_ne!(rejected_key(8, b"{\"a\":"), rejected_key(9, b"{\"a\":"));
+        // Lengths are part of the key: parts cannot slide into each other.
+        assert_ne!(key(&[b"ab", b"c"]), key(&[b"a", b"bc"]));
+    }
+
+    #[test]
+    fn each_recovered_key_cancels_one_record() {
+        let mut r = Recovered::default();
+        r.add([1; 16]);
+        r.add([1; 16]);
+        assert!(r.take(&[1; 16]) && r.take(&[1; 16]));
+        assert!(!r.take(&[1; 16]));
+        assert!(r.is_empty());
+    }
+}

@@ -1,0 +1,507 @@
+//! `mwsiem follow`: a mirrored SFTP tree in, each record out once, across refreshes and crashes.
+//!
+//! A pass lists the tree (both layouts, in replay order) and, per file:
+//! * unchanged since its checkpoint (same inode, size and time, nothing open): nothing to do;
+//! * the same inode with the same bytes before the checkpoint ([`Prefix`]): it grew, framing
+//!   continues at the checkpoint's [`ResumePoint`], exactly as a whole read would frame it;
+//! * anything else (truncated, rewritten in place, replaced by a rename, back after being
+//!   removed): read again from the start, skipping the records whose keys the file emitted
+//!   before ([`Seen`]). Until a read passes the furthest offset the path was ever read to (its
+//!   high-water mark), every record is checked so: a file truncated and then written again a
+//!   piece at a time is its old records first.
+//!
+//! A record still being written at the end of a file stays open (its bytes are read again next
+//! pass; the checkpoint stays at its start): a complete value without its newline leaves once
+//! the file has been quiet for `settle` (at once with `--once`), an incomplete one only when the
+//! file has not changed for `incomplete_after`, then as a replay would end it (a dead letter,
+//! usually). A file that disappears loses its checkpoint, not its keys.
+//!
+//! Commits (at most one per `commit_interval`, and at the end of each pass) come after the
+//! outputs are flushed and fsynced, so a crash loses nothing; what it wrote after its last
+//! commit is recovered from the output file ([`Sink::append`]) and not written again.
+
+use super::dedupe::{Key, Recovered, Seen, event_key, rejected_key};
+use super::identity::{FileStat, Prefix};
+use super::output::Sink;
+use super::process::{Outcome, Process, run_batch};
+use super::read::{Batch, Filled, FrameReader};
+use super::sources::{Input, discover};
+use super::state::{Commit, FileCheckpoint, State, StateError};
+use super::summary::Summary;
+use mwsiem::RecordMeta;
+use mwsiem::frame::{Pending, ResumePoint};
+use std::collections::{HashMap, HashSet};
+use std::fs::File;
+use std::io::{self, Seek, SeekFrom};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant, SystemTime};
+
+/// How many rejects per pass are described on stderr when there is no dead-letter file.
+const STDERR_REJECT_LINES: u64 = 20;
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub roots: Vec<PathBuf>,
+    /// One catch-up pass, then exit.
+    pub once: bool,
+    /// Time between passes.
+    pub poll: Duration,
+    /// A complete last record without its newline leaves after the file is quiet this long.
+    pub settle: Duration,
+    /// An incomplete last record is ended after the file is unchanged this long.
+    pub incomplete_after: Duration,
+    /// How long the keys of emitted records are kept.
+    pub window: Duration,
+    pub commit_interval: Duration,
+    pub batch_size: usize,
+    pub max_record_bytes: usize,
+    /// No per-pass summary on stderr.
+    pub quiet: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum FollowError {
+    #[error(transparent)]
+    State(#[from] StateError),
+    #[error("cannot write {role}: {source}")]
+    Output {
+        role: &'static str,
+        #[source]
+        source: io::Error,
+    },
+}
+
+/// What a file still has open, kept between passes so an unchanged file is not read again
+/// until its open record can be decided.
+#[derive(Debug, Clone, Copy)]
+struct Open {
+    pending: Pending,
+    size: u64,
+    mtime_ns: i64,
+}
+
+pub struct Follower<'a> {
+    opts: Options,
+    state: State,
+    events: Sink,
+    dead: Option<Sink>,
+    engine: &'a mut dyn Process,
+    recovered: Recovered,
+    /// The latest checkpoint of every file, committed or not.
+    checkpoints: HashMap<String, FileCheckpoint>,
+    open: HashMap<String, Open>,
+    /// Since the last commit.
+    dirty: HashMap<String, FileCheckpoint>,
+    removed: HashSet<String>,
+    keys: HashMap<String, Vec<Key>>,
+    last_commit: Instant,
+    /// Read errors already reported (a file that stays unreadable is said once).
+    reported: HashSet<String>,
+    stop: &'a AtomicBool,
+    batch: Batch,
+    outcomes: Vec<Outcome>,
+}
+
+impl<'a> Follower<'a> {
+    pub fn new(
+        opts: Options,
+        state: State,
+        events: Sink,
+        dead: Option<Sink>,
+        recovered: Recovered,
+        engine: &'a mut dyn Process,
+        stop: &'a AtomicBool,
+    ) -> Result<Self, FollowError> {
+        let checkpoints = state.files()?;
+        Ok(Follower {
+            opts,
+            state,
+            events,
+            dead,
+            engine,
+            recovered,
+            checkpoints,
+            open: HashMap::new(),
+            dirty: HashMap::new(),
+            removed: HashSet::new(),
+            keys: HashMap::new(),
+            last_commit: Instant::now(),
+            reported: HashSet::new(),
+            stop,
+            batch: Batch::default(),
+            outcomes: Vec::new(),
+        })
+    }
+
+    /// Passes until stopped (or one with `once`); commits before returning.
+    pub fn run(&mut self) -> Result<(), FollowError> {
+        let mut n = 0;
+        loop {
+            n += 1;
+            let summary = self.pass()?;
+            self.commit()?;
+            if !self.opts.quiet && (self.opts.once || summary.records > 0 || summary.duplicates > 0) {
+                eprintln!("{}", summary.pass_line(n));
+            }
+            if self.opts.once || self.stop.load(Ordering::Relaxed) {
+                return Ok(());
+            }
+            let until = Instant::now() + self.opts.poll;
+            while Instant::now() < until {
+                if self.stop.load(Ordering::Relaxed) {
+                    return Ok(());
+                }
+                std::thread::sleep((until - Instant::now()).min(Duration::from_millis(100)));
+            }
+        }
+    }
+
+    fn pass(&mut self) -> Result<Summary, FollowError> {
+        let started = Instant::now();
+        let mut summary = Summary::default();
+        let files = match discover(&self.opts.roots) {
+            Ok(files) => files,
+            Err(e) => {
+                // A tree changing under the walk (a day directory replaced): try again next
+                // pass, and never take a failed listing for removed files.
+                eprintln!("mwsiem: cannot list the tree: {e}; trying again");
+                return Ok(summary);
+            }
+        };
+        let listed: HashSet<String> = files
+            .iter()
+            .filter_map(|f| match f {
+                Input::File(p) => Some(p.display().to_string()),
+                Input::Stdin => None,
+            })
+            .collect();
+        let gone: Vec<String> = self
+            .checkpoints
+            .keys()
+            .filter(|p| !listed.contains(*p))
+            .cloned()
+            .collect();
+        for path in gone {
+            if !self.opts.quiet {
+                eprintln!("mwsiem: {path} is gone; its records stay known for the dedupe window");
+            }
+            self.checkpoints.remove(&path);
+            self.dirty.remove(&path);
+            self.open.remove(&path);
+            self.removed.insert(path);
+        }
+        for file in files {
+            if self.stop.load(Ordering::Relaxed) {
+                break;
+            }
+            if let Input::File(path) = file {
+                self.read_file(&path.display().to_string(), &mut summary)?;
+            }
+        }
+        self.events
+            .flush()
+            .map_err(|source| FollowError::Output { role: "events", source })?;
+        summary.elapsed = started.elapsed();
+        Ok(summary)
+    }
+
+    fn read_file(&mut self, path: &str, summary: &mut Summary) -> Result<(), FollowError> {
+        let file = match File::open(path) {
+            Ok(f) => f,
+            // Gone since the listing: the next pass sees it gone.
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => {
+                self.report(path, &e);
+                return Ok(());
+            }
+        };
+        match self.read_open_file(path, &file, summary) {
+            Ok(()) => {
+                self.reported.remove(path);
+                Ok(())
+            }
+            Err(ReadFailure::Read(e)) => {
+                self.report(path, &e);
+                Ok(())
+            }
+            Err(ReadFailure::Fatal(e)) => Err(e),
+        }
+    }
+
+    fn report(&mut self, path: &str, e: &io::Error) {
+        if self.reported.insert(path.to_owned()) {
+            eprintln!("mwsiem: cannot read {path}: {e}; trying again next pass");
+        }
+    }
+
+    /// Where reading `path` starts, and the keys to skip; `None`: nothing to read.
+    fn start_of(
+        &mut self,
+        path: &str,
+        file: &File,
+        stat: &FileStat,
+    ) -> Result<Option<(ResumePoint, Option<Seen>)>, ReadFailure> {
+        let Some(cp) = self.checkpoints.get(path) else {
+            // New to this state; if it was here before (removed, then back), its keys still are.
+            let seen = self.seen_of(path)?;
+            return Ok(Some((ResumePoint::default(), (!seen.is_empty()).then_some(seen))));
+        };
+        let (at, high_water) = (cp.at, cp.high_water);
+        let same_inode = cp.dev == stat.dev && cp.ino == stat.ino;
+        if same_inode && stat.size == cp.size && stat.mtime_ns == cp.mtime_ns {
+            if cp.at.offset >= stat.size {
+                return Ok(None);
+            }
+            // Unchanged with an open record: read it again only when it may now be decided.
+            if let Some(open) = self
+                .open
+                .get(path)
+                .filter(|o| o.size == stat.size && o.mtime_ns == stat.mtime_ns)
+            {
+                let age = stat.age(SystemTime::now());
+                let decidable = match open.pending {
+                    Pending::Nothing => true,
+                    Pending::Complete => self.opts.once || age >= self.opts.settle,
+                    Pending::Incomplete => age >= self.opts.incomplete_after,
+                };
+                if !decidable {
+                    return Ok(None);
+                }
+            }
+        }
+        if same_inode && stat.size >= at.offset && cp.prefix.matches(file, at.offset).map_err(ReadFailure::Read)? {
+            let seen = if at.offset < high_water {
+                Some(self.seen_of(path)?)
+            } else {
+                None
+            };
+            return Ok(Some((at, seen)));
+        }
+        // Rewritten, truncated or replaced: from the start, without what it emitted before.
+        Ok(Some((ResumePoint::default(), Some(self.seen_of(path)?))))
+    }
+
+    fn read_open_file(&mut self, path: &str, file: &File, summary: &mut Summary) -> Result<(), ReadFailure> {
+        let stat = FileStat::of(&file.metadata().map_err(ReadFailure::Read)?);
+        let Some((start, seen)) = self.start_of(path, file, &stat)? else {
+            if self.open.contains_key(path) {
+                summary.pending += 1;
+            }
+            return Ok(());
+        };
+        let mut reader_file = file;
+        reader_file
+            .seek(SeekFrom::Start(start.offset))
+            .map_err(ReadFailure::Read)?;
+        let mut reader = FrameReader::resumed(reader_file, self.opts.max_record_bytes, start, false);
+        summary.files += 1;
+        loop {
+            let filled = {
+                self.batch.clear();
+                reader
+                    .next_batch(&mut self.batch, self.opts.batch_size)
+                    .map_err(ReadFailure::Read)?
+            };
+            self.emit(path, seen.as_ref(), summary)?;
+            if filled == Filled::End {
+                break;
+            }
+            if self.last_commit.elapsed() >= self.opts.commit_interval {
+                self.checkpoint(path, file, reader.resume_point())
+                    .map_err(ReadFailure::Read)?;
+                self.commit()?;
+            }
+            if self.stop.load(Ordering::Relaxed) {
+                break;
+            }
+        }
+        let end = FileStat::of(&file.metadata().map_err(ReadFailure::Read)?);
+        let age = end.age(SystemTime::now());
+        let decide = match reader.pending() {
+            Pending::Nothing => false,
+            Pending::Complete => self.opts.once || age >= self.opts.settle,
+            Pending::Incomplete => age >= self.opts.incomplete_after,
+        };
+        if decide && !self.stop.load(Ordering::Relaxed) {
+            reader.finish();
+            loop {
+                self.batch.clear();
+                let filled = reader
+                    .next_batch(&mut self.batch, self.opts.batch_size)
+                    .map_err(ReadFailure::Read)?;
+                self.emit(path, seen.as_ref(), summary)?;
+                if filled == Filled::End {
+                    break;
+                }
+            }
+        }
+        summary.bytes += reader.bytes_read;
+        match reader.pending() {
+            Pending::Nothing => {
+                self.open.remove(path);
+            }
+            pending => {
+                summary.pending += 1;
+                self.open.insert(
+                    path.to_owned(),
+                    Open {
+                        pending,
+                        size: end.size,
+                        mtime_ns: end.mtime_ns,
+                    },
+                );
+            }
+        }
+        let at = reader.resume_point();
+        self.checkpoint_with(path, file, at, end).map_err(ReadFailure::Read)
+    }
+
+    fn checkpoint(&mut self, path: &str, file: &File, at: ResumePoint) -> io::Result<()> {
+        let stat = FileStat::of(&file.metadata()?);
+        self.checkpoint_with(path, file, at, stat)
+    }
+
+    fn checkpoint_with(&mut self, path: &str, file: &File, at: ResumePoint, stat: FileStat) -> io::Result<()> {
+        let high_water = self.checkpoints.get(path).map_or(0, |c| c.high_water).max(at.offset);
+        let cp = FileCheckpoint {
+            path: path.to_owned(),
+            dev: stat.dev,
+            ino: stat.ino,
+            size: stat.size,
+            mtime_ns: stat.mtime_ns,
+            at,
+            prefix: Prefix::of(file, at.offset)?,
+            high_water,
+        };
+        if self.checkpoints.get(path) != Some(&cp) {
+            self.dirty.insert(path.to_owned(), cp.clone());
+            self.checkpoints.insert(path.to_owned(), cp);
+        }
+        Ok(())
+    }
+
+    /// The keys `path` emitted: committed, and since the last commit.
+    fn seen_of(&self, path: &str) -> Result<Seen, ReadFailure> {
+        let mut seen = self.state.keys_of(path).map_err(|e| ReadFailure::Fatal(e.into()))?;
+        if let Some(keys) = self.keys.get(path) {
+            seen.extend(keys.iter().copied());
+        }
+        Ok(seen)
+    }
+
+    /// Runs the batch and writes what was not emitted before.
+    fn emit(&mut self, path: &str, seen: Option<&Seen>, summary: &mut Summary) -> Result<(), ReadFailure> {
+        if self.batch.is_empty() {
+            return Ok(());
+        }
+        let meta = RecordMeta {
+            source: Some(path),
+            timestamp_ms: None,
+        };
+        run_batch(
+            &mut *self.engine,
+            &self.batch,
+            &meta,
+            self.opts.max_record_bytes,
+            &mut self.outcomes,
+        );
+        let keys = self.keys.entry(path.to_owned()).or_default();
+        for (entry, outcome) in self.batch.entries().iter().zip(self.outcomes.drain(..)) {
+            let record = self.batch.record(entry);
+            let key = match &outcome {
+                Outcome::Event { json, .. } => {
+                    event_key(json).unwrap_or_else(|| rejected_key(entry.offset, record.bytes))
+                }
+                Outcome::Rejected { .. } => rejected_key(entry.offset, record.bytes),
+            };
+            if seen.is_some_and(|s| s.contains(&key)) {
+                summary.records += 1;
+                summary.duplicates += 1;
+                continue;
+            }
+            if !self.recovered.is_empty() && self.recovered.take(&key) {
+                // Written before the crash, after the last commit: in the output already.
+                summary.records += 1;
+                summary.duplicates += 1;
+                keys.push(key);
+                continue;
+            }
+            match outcome {
+                Outcome::Event { kind, json } => {
+                    self.events
+                        .write_line(&json)
+                        .map_err(|source| ReadFailure::Fatal(FollowError::Output { role: "events", source }))?;
+                    summary.event(kind);
+                }
+                Outcome::Rejected { code, message } => {
+                    summary.dead_letter(code);
+                    match self.dead.as_mut() {
+                        Some(d) => {
+                            let line =
+                                super::dead_letter::dead_letter_line(path, &record, entry.oversized, code, &message);
+                            d.write_line(&line).map_err(|source| {
+                                ReadFailure::Fatal(FollowError::Output {
+                                    role: "dead letters",
+                                    source,
+                                })
+                            })?;
+                        }
+                        None if summary.dead_letters <= STDERR_REJECT_LINES => {
+                            eprintln!("mwsiem: rejected {path}:{}: {message}", record.line);
+                        }
+                        None => {}
+                    }
+                }
+            }
+            keys.push(key);
+        }
+        Ok(())
+    }
+
+    /// Flushes and fsyncs the outputs, then records in one transaction how far every file was
+    /// read and what it emitted.
+    pub fn commit(&mut self) -> Result<(), FollowError> {
+        if self.dirty.is_empty() && self.removed.is_empty() && self.keys.values().all(Vec::is_empty) {
+            self.last_commit = Instant::now();
+            return Ok(());
+        }
+        self.events
+            .sync()
+            .map_err(|source| FollowError::Output { role: "events", source })?;
+        let mut outputs: Vec<_> = self.events.mark().into_iter().collect();
+        if let Some(d) = self.dead.as_mut() {
+            d.sync().map_err(|source| FollowError::Output {
+                role: "dead letters",
+                source,
+            })?;
+            outputs.extend(d.mark());
+        }
+        let now = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+        let commit = Commit {
+            files: self.dirty.drain().map(|(_, cp)| cp).collect(),
+            removed: self.removed.drain().collect(),
+            keys: self.keys.drain().filter(|(_, k)| !k.is_empty()).collect(),
+            outputs,
+            now,
+            window_secs: i64::try_from(self.opts.window.as_secs()).unwrap_or(i64::MAX),
+        };
+        self.state.commit(&commit)?;
+        self.last_commit = Instant::now();
+        Ok(())
+    }
+}
+
+/// A file that cannot be read is retried next pass; anything else ends the run.
+enum ReadFailure {
+    Read(io::Error),
+    Fatal(FollowError),
+}
+
+impl From<FollowError> for ReadFailure {
+    fn from(e: FollowError) -> Self {
+        ReadFailure::Fatal(e)
+    }
+}

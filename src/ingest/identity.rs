@@ -1,0 +1,119 @@
+//! Is this still the file we read, grown, or a different one?
+//!
+//! The vendor's refresh rewrites a day's file: in place (truncated and written again), or as a
+//! new file renamed over the old one. A checkpoint keeps the file's device and inode, and
+//! digests of the bytes just before and at the start of the checkpoint offset: the same inode
+//! whose bytes there are unchanged has grown (read on from the checkpoint); anything else was
+//! rewritten (read again from the start, the records already emitted skipped by their keys).
+
+use sha2::{Digest as _, Sha256};
+use std::fs::File;
+use std::io;
+use std::os::unix::fs::{FileExt, MetadataExt};
+use std::time::{Duration, SystemTime};
+
+/// Bytes digested at the start of a file, and before a checkpoint.
+pub const PREFIX_WINDOW: u64 = 4096;
+
+/// What `stat` says of a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileStat {
+    pub dev: u64,
+    pub ino: u64,
+    pub size: u64,
+    /// Modification time, nanoseconds since the epoch.
+    pub mtime_ns: i64,
+}
+
+impl FileStat {
+    pub fn of(meta: &std::fs::Metadata) -> Self {
+        FileStat {
+            dev: meta.dev(),
+            ino: meta.ino(),
+            size: meta.len(),
+            mtime_ns: meta
+                .mtime()
+                .saturating_mul(1_000_000_000)
+                .saturating_add(meta.mtime_nsec()),
+        }
+    }
+
+    /// How long ago the file last changed (zero if its time is in the future).
+    pub fn age(&self, now: SystemTime) -> Duration {
+        let now_ns = now
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX));
+        Duration::from_nanos(u64::try_from(now_ns.saturating_sub(self.mtime_ns)).unwrap_or(0))
+    }
+}
+
+/// Digests of the bytes a checkpoint stands on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Prefix {
+    /// Of bytes `0..min(offset, PREFIX_WINDOW)`.
+    pub head: [u8; 32],
+    /// Of bytes `offset - min(offset, PREFIX_WINDOW)..offset`.
+    pub tail: [u8; 32],
+}
+
+impl Prefix {
+    /// The digests of `file` for a checkpoint at `offset`.
+    pub fn of(file: &File, offset: u64) -> io::Result<Self> {
+        let n = offset.min(PREFIX_WINDOW);
+        Ok(Prefix {
+            head: digest(file, 0, n)?,
+            tail: digest(file, offset - n, n)?,
+        })
+    }
+
+    /// Whether `file` still has the same bytes before `offset`.
+    pub fn matches(&self, file: &File, offset: u64) -> io::Result<bool> {
+        Ok(Prefix::of(file, offset)? == *self)
+    }
+}
+
+/// SHA-256 of `len` bytes at `start`; a file shorter than that digests what it has, so it
+/// cannot match a checkpoint taken when it was longer.
+fn digest(file: &File, start: u64, len: u64) -> io::Result<[u8; 32]> {
+    let mut buf = vec![0; usize::try_from(len).unwrap_or(0)];
+    let mut got = 0;
+    while got < buf.len() {
+        match file.read_at(&mut buf[got..], start + got as u64) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    let mut h = Sha256::new();
+    h.update((got as u64).to_le_bytes());
+    h.update(&buf[..got]);
+    Ok(h.finalize().into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    #[test]
+    fn an_append_keeps_the_prefix_a_rewrite_does_not() {
+        let dir = std::env::temp_dir().join(format!("mwsiem-identity-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("f.json");
+        std::fs::write(&path, b"{\"a\":1}\n{\"b\":2}\n").unwrap();
+        let p = Prefix::of(&File::open(&path).unwrap(), 16).unwrap();
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap()
+            .write_all(b"{\"c\":3}\n")
+            .unwrap();
+        assert!(p.matches(&File::open(&path).unwrap(), 16).unwrap());
+        std::fs::write(&path, b"{\"a\":1}\n{\"b\":9}\n{\"c\":3}\n").unwrap();
+        assert!(!p.matches(&File::open(&path).unwrap(), 16).unwrap());
+        std::fs::write(&path, b"{\"a\":1}\n").unwrap();
+        assert!(!p.matches(&File::open(&path).unwrap(), 16).unwrap());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
