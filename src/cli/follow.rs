@@ -69,6 +69,8 @@ fn install_stop_handlers() {
 }
 
 pub fn follow(args: FollowArgs) -> Result<(), Failure> {
+    // First, so a stop asked for during start-up is still a clean one.
+    install_stop_handlers();
     for root in &args.roots {
         if !root.exists() {
             return Err(Failure::Usage(anyhow!("{}: no such file or directory", root.display())));
@@ -98,7 +100,6 @@ pub fn follow(args: FollowArgs) -> Result<(), Failure> {
         max_record_bytes: setup.config.limits.max_record_bytes,
         quiet: args.quiet,
     };
-    install_stop_handlers();
     let mut follower = Follower::new(opts, state, events, dead, recovered, &mut runner, &STOP).map_err(failure)?;
     let result = follower.run();
     // Whatever ended the run, what was written is committed if it can be.

@@ -21,7 +21,7 @@
 //! commit is recovered from the output file ([`Sink::append`]) and not written again.
 
 use super::dedupe::{Key, Recovered, Seen, event_key, rejected_key};
-use super::identity::{FileStat, Prefix};
+use super::identity::{FileStat, Prefix, StableReader, is_changed_under_read};
 use super::output::Sink;
 use super::process::{Outcome, Process, run_batch};
 use super::read::{Batch, Filled, FrameReader};
@@ -32,7 +32,7 @@ use mwsiem::RecordMeta;
 use mwsiem::frame::{Pending, ResumePoint};
 use std::collections::{HashMap, HashSet};
 use std::fs::File;
-use std::io::{self, Seek, SeekFrom};
+use std::io;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant, SystemTime};
@@ -290,25 +290,30 @@ impl<'a> Follower<'a> {
             }
             return Ok(());
         };
-        let mut reader_file = file;
-        reader_file
-            .seek(SeekFrom::Start(start.offset))
-            .map_err(ReadFailure::Read)?;
-        let mut reader = FrameReader::resumed(reader_file, self.opts.max_record_bytes, start, false);
+        let stable = StableReader::new(file, start.offset).map_err(ReadFailure::Read)?;
+        let mut reader = FrameReader::resumed(stable, self.opts.max_record_bytes, start, false);
         summary.files += 1;
+        // The file was rewritten while it was read: what was framed before is emitted, the rest
+        // is read again from the start next pass.
+        let mut changed = false;
         loop {
-            let filled = {
-                self.batch.clear();
-                reader
-                    .next_batch(&mut self.batch, self.opts.batch_size)
-                    .map_err(ReadFailure::Read)?
+            self.batch.clear();
+            let filled = match reader.next_batch(&mut self.batch, self.opts.batch_size) {
+                Ok(filled) => filled,
+                Err(e) if is_changed_under_read(&e) => {
+                    changed = true;
+                    Filled::End
+                }
+                Err(e) => return Err(ReadFailure::Read(e)),
             };
             self.emit(path, seen.as_ref(), summary)?;
             if filled == Filled::End {
                 break;
             }
             if self.last_commit.elapsed() >= self.opts.commit_interval {
-                self.checkpoint(path, file, reader.resume_point())
+                let at = reader.resume_point();
+                let stat = FileStat::of(&file.metadata().map_err(ReadFailure::Read)?);
+                self.checkpoint_with(path, file, at, stat, reader.source_mut())
                     .map_err(ReadFailure::Read)?;
                 self.commit()?;
             }
@@ -319,6 +324,7 @@ impl<'a> Follower<'a> {
         let end = FileStat::of(&file.metadata().map_err(ReadFailure::Read)?);
         let age = end.age(SystemTime::now());
         let decide = match reader.pending() {
+            _ if changed => false,
             Pending::Nothing => false,
             Pending::Complete => self.opts.once || age >= self.opts.settle,
             Pending::Incomplete => age >= self.opts.incomplete_after,
@@ -354,15 +360,30 @@ impl<'a> Follower<'a> {
             }
         }
         let at = reader.resume_point();
-        self.checkpoint_with(path, file, at, end).map_err(ReadFailure::Read)
+        if changed {
+            self.open.remove(path);
+        }
+        self.checkpoint_with(path, file, at, end, reader.source_mut())
+            .map_err(ReadFailure::Read)
     }
 
-    fn checkpoint(&mut self, path: &str, file: &File, at: ResumePoint) -> io::Result<()> {
-        let stat = FileStat::of(&file.metadata()?);
-        self.checkpoint_with(path, file, at, stat)
-    }
-
-    fn checkpoint_with(&mut self, path: &str, file: &File, at: ResumePoint, stat: FileStat) -> io::Result<()> {
+    /// Records where `path`'s framing stands. The digests are taken from the file and then the
+    /// bytes just read are checked to be still there: a file rewritten under the read gets
+    /// digests no file matches, so it is read again from the start.
+    fn checkpoint_with(
+        &mut self,
+        path: &str,
+        file: &File,
+        at: ResumePoint,
+        stat: FileStat,
+        stable: &mut StableReader<'_>,
+    ) -> io::Result<()> {
+        let mut prefix = Prefix::of(file, at.offset)?;
+        match stable.verify() {
+            Ok(()) => {}
+            Err(e) if is_changed_under_read(&e) => prefix = Prefix::NEVER,
+            Err(e) => return Err(e),
+        }
         let high_water = self.checkpoints.get(path).map_or(0, |c| c.high_water).max(at.offset);
         let cp = FileCheckpoint {
             path: path.to_owned(),
@@ -371,7 +392,7 @@ impl<'a> Follower<'a> {
             size: stat.size,
             mtime_ns: stat.mtime_ns,
             at,
-            prefix: Prefix::of(file, at.offset)?,
+            prefix,
             high_water,
         };
         if self.checkpoints.get(path) != Some(&cp) {

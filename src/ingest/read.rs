@@ -184,6 +184,11 @@ impl<R: Read> FrameReader<R> {
         }
     }
 
+    /// The source being read.
+    pub fn source_mut(&mut self) -> &mut R {
+        &mut self.source
+    }
+
     /// What is open at the end of the bytes read so far.
     pub fn pending(&self) -> Pending {
         self.framer.pending()
