@@ -152,17 +152,7 @@ fn hostile_lines_and_timeout_cuts_lose_nothing() {
 /// `record_base64`, a UTF-8 one (a BOM aside) as `record`.
 #[test]
 fn dead_letters_keep_the_exact_record() {
-    let yaml = std::fs::read_to_string(repo().join("transforms/vector/vector.yaml")).unwrap();
-    let start = yaml
-        .find("inputs: [mwsiem.dropped")
-        .expect("a dead-letter remap on mwsiem.dropped");
-    let body: Vec<&str> = yaml[start..]
-        .lines()
-        .skip_while(|l| !l.trim_start().starts_with("source: |"))
-        .skip(1)
-        .take_while(|l| l.starts_with("      ") || l.trim().is_empty())
-        .collect();
-    let source = body.iter().map(|l| l.trim_start()).collect::<Vec<_>>().join("\n");
+    let source = common::remap_source("transforms/vector/vector.yaml", "inputs: [mwsiem.dropped");
     let mut program = vrl_program::VrlProgram::compile(&source).unwrap();
     assert!(program.warnings().is_empty(), "{:?}", program.warnings());
     let mut mwsiem = vrl_program::VrlProgram::load();
@@ -196,4 +186,32 @@ fn dead_letters_keep_the_exact_record() {
     let out: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(out["record"], "{\"version\":\"2\"}", "{out}");
     assert_eq!(out["source"]["file"], "/m/logs/x.json");
+}
+
+/// follow.yaml's remap (Vector reading `mwsiem follow` through its `exec` source) compiles
+/// warning-free in every supported `vrl` and gives back each OCSF line as the event, nothing of
+/// the exec source's own fields.
+#[test]
+fn the_follow_config_remap_parses_each_line_into_the_event() {
+    let source = common::remap_source("transforms/vector/follow.yaml", "inputs: [moveworks]");
+    let golden = std::fs::read_to_string(repo().join("testdata/sftp.ocsf.json")).unwrap();
+    // The two runners are distinct types with the same methods (one per `vrl` crate).
+    macro_rules! check {
+        ($program:ty, $version:literal) => {{
+            let mut program = <$program>::compile(&source)
+                .unwrap_or_else(|e| panic!("vrl {}: follow.yaml's remap does not compile:\n{e}", $version));
+            assert!(program.warnings().is_empty(), "vrl {}: {:?}", $version, program.warnings());
+            for line in golden.lines() {
+                // What the exec source makes of one stdout line.
+                let event = serde_json::json!({"message": line, "command": ["mwsiem", "follow"], "pid": 42,
+                    "stream": "stdout", "source_type": "exec", "host": "h", "timestamp": "2026-12-02T00:00:00Z"});
+                let VrlOutcome::Event(out) = program.run_event(event) else {
+                    panic!("vrl {}: no event", $version)
+                };
+                assert_eq!(canonical(&out), canonical(line), "vrl {}", $version);
+            }
+        }};
+    }
+    check!(vrl_program::v0_33::VrlProgram, "0.33.1");
+    check!(vrl_program::v0_34::VrlProgram, "0.34.0");
 }

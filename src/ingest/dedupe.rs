@@ -7,8 +7,10 @@
 //! their offsets. Keys are the first 16 bytes of a SHA-256: 2^64 records before a collision is
 //! likely, and 16 bytes per record in the store.
 
+use memchr::memmem::Finder;
 use sha2::{Digest, Sha256};
 use std::collections::{HashMap, HashSet};
+use std::sync::LazyLock;
 
 pub type Key = [u8; 16];
 
@@ -17,10 +19,14 @@ pub type Key = [u8; 16];
 pub fn event_key(event: &[u8]) -> Option<Key> {
     // The normalizer writes `metadata` at the top level with these members first; a value can
     // not contain the pattern unescaped.
-    let at = memchr::memmem::find(event, b",\"metadata\":{\"version\":")?;
+    // Built once: a searcher per call would cost more than the search.
+    static METADATA: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b",\"metadata\":{\"version\":"));
+    static UID: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"\"original_event_uid\":\""));
+    static VERSION: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"\"log_version\":\""));
+    let at = METADATA.find(event)?;
     let metadata = &event[at..];
-    let uid = string_member(metadata, b"\"original_event_uid\":\"")?;
-    let version = string_member(metadata, b"\"log_version\":\"").unwrap_or(b"");
+    let uid = string_member(metadata, &UID)?;
+    let version = string_member(metadata, &VERSION).unwrap_or(b"");
     Some(key(&[b"event", version, uid]))
 }
 
@@ -42,8 +48,8 @@ fn key(parts: &[&[u8]]) -> Key {
 }
 
 /// The text of the JSON string after `member` (up to its unescaped closing quote).
-fn string_member<'a>(json: &'a [u8], member: &[u8]) -> Option<&'a [u8]> {
-    let start = memchr::memmem::find(json, member)? + member.len();
+fn string_member<'a>(json: &'a [u8], member: &Finder<'_>) -> Option<&'a [u8]> {
+    let start = member.find(json)? + member.needle().len();
     let mut i = start;
     while i < json.len() {
         match json[i] {

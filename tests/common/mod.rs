@@ -393,3 +393,17 @@ pub fn component_outputs(engine: &mwsiem::host::ComponentEngine, config_toml: &s
         })
         .collect()
 }
+
+/// The inline VRL `source: |` of the remap stage that follows `marker` in a shipped Vector
+/// config (`path` relative to the repository).
+pub fn remap_source(path: &str, marker: &str) -> String {
+    let yaml = std::fs::read_to_string(repo().join(path)).unwrap();
+    let start = yaml.find(marker).unwrap_or_else(|| panic!("{path}: no `{marker}`"));
+    let body: Vec<&str> = yaml[start..]
+        .lines()
+        .skip_while(|l| !l.trim_start().starts_with("source: |"))
+        .skip(1)
+        .take_while(|l| l.starts_with("      ") || l.trim().is_empty())
+        .collect();
+    body.iter().map(|l| l.trim_start()).collect::<Vec<_>>().join("\n")
+}
