@@ -280,6 +280,46 @@ fn a_refreshed_mirror_killed_at_random_yields_every_record_once() {
 }
 
 #[test]
+fn a_crash_before_the_first_commit_repeats_nothing() {
+    let mut rng = Rng::new(7);
+    let run = Run::new("first-commit");
+    let mut mirror = Mirror::new(&run.dir.join("mirror"));
+    for _ in 0..16 {
+        mirror.new_day(&mut rng, 300);
+    }
+    // No commit before the end of the pass: killed in the middle of it, nothing is committed
+    // but the output's length at start-up.
+    let mut child = run
+        .follow(&mirror.root, &["--engine", "native", "--commit-interval", "1h", "-q"])
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while lines(&run.events()).len() < 100 {
+        assert!(Instant::now() < deadline, "no events");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    kill(&mut child, libc::SIGKILL);
+    let written = lines(&run.events()).len();
+    assert!(
+        written < 4000,
+        "the first pass ended before the kill ({written} events)"
+    );
+    let out = run.once(&mirror.root, &["--engine", "native"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("lines written after the last commit are kept"),
+        "{stderr}"
+    );
+    let (want, _) = replay(&[&mirror.root], &run.dir, "first-commit");
+    let (extra, missing, examples) = difference(&lines(&run.events()), &want);
+    assert!(
+        extra == 0 && missing == 0,
+        "killed after {written} events: {extra} extra, {missing} missing\n{}",
+        examples.join("\n")
+    );
+}
+
+#[test]
 fn events_leave_on_stdout_as_their_records_complete() {
     let run = Run::new("stdout");
     let root = run.dir.join("mirror");

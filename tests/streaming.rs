@@ -11,7 +11,8 @@ use std::time::{Duration, Instant};
 
 fn mwsiem() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_mwsiem"));
-    cmd.current_dir(repo()).env("MWSIEM_CACHE_DIR", env!("CARGO_TARGET_TMPDIR"));
+    cmd.current_dir(repo())
+        .env("MWSIEM_CACHE_DIR", env!("CARGO_TARGET_TMPDIR"));
     cmd
 }
 
@@ -41,7 +42,8 @@ fn stdin_records_leave_while_the_pipe_stays_open() {
     });
     let records = fixture_lines();
     // Three records, one of them pretty-printed over many lines, and the pipe stays open.
-    let pretty = serde_json::to_string_pretty(&serde_json::from_str::<serde_json::Value>(&records[1]).unwrap()).unwrap();
+    let pretty =
+        serde_json::to_string_pretty(&serde_json::from_str::<serde_json::Value>(&records[1]).unwrap()).unwrap();
     write!(stdin, "{}\n{pretty}\n{}\n", records[0], records[2]).unwrap();
     stdin.flush().unwrap();
     let started = Instant::now();
@@ -52,7 +54,10 @@ fn stdin_records_leave_while_the_pipe_stays_open() {
             Err(_) => panic!("only {} of 3 events before stdin closed", got.len()),
         }
     }
-    eprintln!("3 events {} ms after their records were written", started.elapsed().as_millis());
+    eprintln!(
+        "3 events {} ms after their records were written",
+        started.elapsed().as_millis()
+    );
     for (event, id) in got.iter().zip(["v1api0000001", "v1api0000002", "v1api0000003"]) {
         assert!(event.contains(&format!("\"original_event_uid\":\"{id}\"")), "{event}");
     }
@@ -60,12 +65,18 @@ fn stdin_records_leave_while_the_pipe_stays_open() {
     std::thread::sleep(Duration::from_millis(300));
     writeln!(stdin, "{}", records[3]).unwrap();
     drop(stdin);
-    assert!(rx.recv_timeout(Duration::from_secs(30)).unwrap().contains("v1api0000004"));
+    assert!(
+        rx.recv_timeout(Duration::from_secs(30))
+            .unwrap()
+            .contains("v1api0000004")
+    );
     assert!(child.wait().unwrap().success());
 }
 
 /// Peak resident memory (KiB) of `mwsiem replay -` over `records` junk records of `size` bytes
 /// written to its stdin as they are made (nothing of the input is ever on disk).
+// The child is reaped by `wait4`, which also gives its resource usage.
+#[allow(clippy::zombie_processes)]
 fn peak_rss_kib(records: usize, size: usize) -> i64 {
     let mut child = mwsiem()
         .args(["replay", "-", "--engine", "native", "-q", "--output", "/dev/null"])
@@ -86,7 +97,10 @@ fn peak_rss_kib(records: usize, size: usize) -> i64 {
     let pid = unsafe { libc::wait4(child.id() as i32, &mut status, 0, &mut usage) };
     assert_eq!(pid, child.id() as i32);
     writer.join().unwrap();
-    assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0, "status {status}");
+    assert!(
+        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+        "status {status}"
+    );
     usage.ru_maxrss
 }
 
@@ -110,7 +124,10 @@ fn a_record_over_the_limit_is_a_dead_letter_with_its_place_not_its_copy() {
     std::fs::write(&config, "[limits]\nmax_record_bytes = 4096\n").unwrap();
     let input = dir.join("input.json");
     let records = fixture_lines();
-    let big = format!("{{\"version\":\"1\",\"event_id\":\"big\",\"pad\":\"{}\"}}", "B".repeat(100_000));
+    let big = format!(
+        "{{\"version\":\"1\",\"event_id\":\"big\",\"pad\":\"{}\"}}",
+        "B".repeat(100_000)
+    );
     std::fs::write(&input, format!("{}\n{big}\n{}\n", records[0], records[1])).unwrap();
     let dead = dir.join("dead.ndjson");
     let out = mwsiem()
@@ -129,6 +146,10 @@ fn a_record_over_the_limit_is_a_dead_letter_with_its_place_not_its_copy() {
     assert_eq!(v["source"]["size"], big.len());
     assert_eq!(v["source"]["offset"], records[0].len() + 1);
     let head = v["record_head"].as_str().unwrap();
-    assert!(big.starts_with(head) && head.len() >= 4096 && head.len() <= 16 * 1024, "{}", head.len());
+    assert!(
+        big.starts_with(head) && head.len() >= 4096 && head.len() <= 16 * 1024,
+        "{}",
+        head.len()
+    );
     assert!(v.get("record").is_none());
 }

@@ -7,7 +7,7 @@ use crate::ingest::dedupe::Recovered;
 use crate::ingest::duration::parse_duration;
 use crate::ingest::follow::{FollowError, Follower, Options};
 use crate::ingest::output::{Recovery, Role, Sink};
-use crate::ingest::state::{State, StateError};
+use crate::ingest::state::{Commit, OutputMark, State, StateError};
 use anyhow::{Context as _, anyhow};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -77,16 +77,34 @@ pub fn follow(args: FollowArgs) -> Result<(), Failure> {
         }
     }
     let setup = Setup::load(&args.engine)?;
-    let state = State::open(&args.state).map_err(|e| Failure::Usage(e.into()))?;
+    let mut state = State::open(&args.state).map_err(|e| Failure::Usage(e.into()))?;
     let mut recovered = Recovered::default();
+    let mut baselines = Vec::new();
     let events = match &args.output {
-        Some(p) => open_output(Role::Events, p, &state, &mut recovered)?,
+        Some(p) => open_output(Role::Events, p, &state, &mut recovered, &mut baselines)?,
         None => Sink::stdout(Role::Events),
     };
     let dead = match &args.dead_letter {
-        Some(p) => Some(open_output(Role::DeadLetters, p, &state, &mut recovered)?),
+        Some(p) => Some(open_output(
+            Role::DeadLetters,
+            p,
+            &state,
+            &mut recovered,
+            &mut baselines,
+        )?),
         None => None,
     };
+    if !baselines.is_empty() {
+        // An output new to this state is committed at its current length before anything is
+        // written to it: a crash before the first commit then still finds what it wrote.
+        state
+            .commit(&Commit {
+                outputs: baselines,
+                window_secs: i64::MAX,
+                ..Commit::default()
+            })
+            .map_err(|e| failure(e.into()))?;
+    }
     let mut runner = setup.runner()?;
     let opts = Options {
         roots: args.roots.clone(),
@@ -103,11 +121,17 @@ pub fn follow(args: FollowArgs) -> Result<(), Failure> {
     let mut follower = Follower::new(opts, state, events, dead, recovered, &mut runner, &STOP).map_err(failure)?;
     let result = follower.run();
     // Whatever ended the run, what was written is committed if it can be.
-    let committed = follower.commit();
+    let committed = follower.finish();
     result.and(committed).map_err(failure)
 }
 
-fn open_output(role: Role, path: &std::path::Path, state: &State, recovered: &mut Recovered) -> Result<Sink, Failure> {
+fn open_output(
+    role: Role,
+    path: &std::path::Path,
+    state: &State,
+    recovered: &mut Recovered,
+    baselines: &mut Vec<OutputMark>,
+) -> Result<Sink, Failure> {
     let mark = state.output(role.name()).map_err(|e| Failure::Usage(e.into()))?;
     let (sink, how) = Sink::append(role, path, mark.as_ref(), recovered)
         .with_context(|| format!("cannot open {}", path.display()))
@@ -127,6 +151,9 @@ fn open_output(role: Role, path: &std::path::Path, state: &State, recovered: &mu
             path.display()
         ),
         Recovery::New | Recovery::Clean => {}
+    }
+    if matches!(how, Recovery::New | Recovery::Replaced) {
+        baselines.extend(sink.mark());
     }
     Ok(sink)
 }

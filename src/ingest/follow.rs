@@ -20,6 +20,7 @@
 //! outputs are flushed and fsynced, so a crash loses nothing; what it wrote after its last
 //! commit is recovered from the output file ([`Sink::append`]) and not written again.
 
+use super::commit::{Committer, Job};
 use super::dedupe::{Key, Recovered, Seen, event_key, rejected_key};
 use super::identity::{FileStat, Prefix, StableReader, is_changed_under_read};
 use super::output::Sink;
@@ -83,7 +84,7 @@ struct Open {
 
 pub struct Follower<'a> {
     opts: Options,
-    state: State,
+    committer: Committer,
     events: Sink,
     dead: Option<Sink>,
     engine: &'a mut dyn Process,
@@ -96,7 +97,8 @@ pub struct Follower<'a> {
     removed: HashSet<String>,
     keys: HashMap<String, Vec<Key>>,
     last_commit: Instant,
-    /// Read errors already reported (a file that stays unreadable is said once).
+    /// Read errors already reported (a file that stays unreadable is said once; "" is the
+    /// listing of the tree).
     reported: HashSet<String>,
     stop: &'a AtomicBool,
     batch: Batch,
@@ -116,7 +118,7 @@ impl<'a> Follower<'a> {
         let checkpoints = state.files()?;
         Ok(Follower {
             opts,
-            state,
+            committer: Committer::new(state),
             events,
             dead,
             engine,
@@ -165,10 +167,13 @@ impl<'a> Follower<'a> {
             Err(e) => {
                 // A tree changing under the walk (a day directory replaced): try again next
                 // pass, and never take a failed listing for removed files.
-                eprintln!("mwsiem: cannot list the tree: {e}; trying again");
+                if self.reported.insert(String::new()) {
+                    eprintln!("mwsiem: cannot list the tree: {e}; trying again every pass");
+                }
                 return Ok(summary);
             }
         };
+        self.reported.remove("");
         let listed: HashSet<String> = files
             .iter()
             .filter_map(|f| match f {
@@ -403,8 +408,14 @@ impl<'a> Follower<'a> {
     }
 
     /// The keys `path` emitted: committed, and since the last commit.
-    fn seen_of(&self, path: &str) -> Result<Seen, ReadFailure> {
-        let mut seen = self.state.keys_of(path).map_err(|e| ReadFailure::Fatal(e.into()))?;
+    fn seen_of(&mut self, path: &str) -> Result<Seen, ReadFailure> {
+        // Keys handed to the commit worker are in neither place until it is done.
+        self.committer.wait()?;
+        let mut seen = self
+            .committer
+            .state()
+            .keys_of(path)
+            .map_err(|e| ReadFailure::Fatal(e.into()))?;
         if let Some(keys) = self.keys.get(path) {
             seen.extend(keys.iter().copied());
         }
@@ -480,23 +491,22 @@ impl<'a> Follower<'a> {
         Ok(())
     }
 
-    /// Flushes and fsyncs the outputs, then records in one transaction how far every file was
-    /// read and what it emitted.
+    /// Flushes the outputs and hands the commit to the worker, which fsyncs them and then
+    /// records in one transaction how far every file was read and what it emitted.
     pub fn commit(&mut self) -> Result<(), FollowError> {
+        self.last_commit = Instant::now();
         if self.dirty.is_empty() && self.removed.is_empty() && self.keys.values().all(Vec::is_empty) {
-            self.last_commit = Instant::now();
             return Ok(());
         }
-        self.events
-            .sync()
-            .map_err(|source| FollowError::Output { role: "events", source })?;
-        let mut outputs: Vec<_> = self.events.mark().into_iter().collect();
-        if let Some(d) = self.dead.as_mut() {
-            d.sync().map_err(|source| FollowError::Output {
-                role: "dead letters",
-                source,
-            })?;
-            outputs.extend(d.mark());
+        let mut sync = Vec::new();
+        let mut outputs = Vec::new();
+        for (role, sink) in [("events", Some(&mut self.events)), ("dead letters", self.dead.as_mut())] {
+            let Some(sink) = sink else { continue };
+            sink.flush().map_err(|source| FollowError::Output { role, source })?;
+            if let Some(handle) = sink.sync_handle() {
+                sync.push((role, handle.map_err(|source| FollowError::Output { role, source })?));
+            }
+            outputs.extend(sink.mark());
         }
         let now = SystemTime::now()
             .duration_since(SystemTime::UNIX_EPOCH)
@@ -509,9 +519,13 @@ impl<'a> Follower<'a> {
             now,
             window_secs: i64::try_from(self.opts.window.as_secs()).unwrap_or(i64::MAX),
         };
-        self.state.commit(&commit)?;
-        self.last_commit = Instant::now();
-        Ok(())
+        self.committer.submit(Job { sync, commit })
+    }
+
+    /// Commits what is left and waits until it is on disk.
+    pub fn finish(&mut self) -> Result<(), FollowError> {
+        self.commit()?;
+        self.committer.wait()
     }
 }
 

@@ -24,8 +24,9 @@
 //! * [`dedupe`] computes a record's key: `(schema version, event_id)`, or its bytes and offset
 //!   when it has no id.
 //! * [`follow`] is the loop: watch, read what is new, skip what was already emitted, commit
-//!   after the output is flushed.
+//!   after the output is flushed; [`commit`] fsyncs and writes the state on a worker thread.
 
+pub mod commit;
 pub mod dead_letter;
 pub mod dedupe;
 pub mod duration;

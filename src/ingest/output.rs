@@ -183,16 +183,13 @@ impl Sink {
         }
     }
 
-    /// Flushes, and for a file waits until its data is on disk: what a commit may then count.
-    pub fn sync(&mut self) -> io::Result<()> {
-        self.flush()?;
-        if let Some(f) = &mut self.file {
-            f.out.get_ref().sync_data()?;
-        }
-        Ok(())
+    /// Another handle on the file, to fsync it from the commit worker (`None` for stdout).
+    pub fn sync_handle(&self) -> Option<io::Result<File>> {
+        self.file.as_ref().map(|f| f.out.get_ref().try_clone())
     }
 
-    /// The length to commit (files only; call after [`Sink::sync`]).
+    /// The length to commit (files only; call after [`Sink::flush`], and fsync before the
+    /// commit).
     pub fn mark(&self) -> Option<OutputMark> {
         self.file.as_ref().map(|f| OutputMark {
             role: self.role.name().to_owned(),
@@ -222,7 +219,7 @@ mod tests {
         let (mut sink, how) = Sink::append(Role::Events, &path, None, &mut r).unwrap();
         assert_eq!(how, Recovery::New);
         sink.write_line(ev("a").as_bytes()).unwrap();
-        sink.sync().unwrap();
+        sink.flush().unwrap();
         let mark = sink.mark().unwrap();
         sink.write_line(ev("b").as_bytes()).unwrap();
         sink.write_line(ev("c").as_bytes()).unwrap();
