@@ -16,7 +16,8 @@
 //! file has not changed for `incomplete_after`, then as a replay would end it (a dead letter,
 //! usually). A file that disappears loses its checkpoint, not its keys.
 //!
-//! Commits (at most one per `commit_interval`, and at the end of each pass) come after the
+//! Commits (every `commit_interval` or [`COMMIT_KEYS`] records, whichever comes first, and at
+//! the end of each pass) come after the
 //! outputs are flushed and fsynced, so a crash loses nothing; what it wrote after its last
 //! commit is recovered from the output file ([`Sink::append`]) and not written again.
 
@@ -37,6 +38,10 @@ use std::io;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant, SystemTime};
+
+/// Records per commit at most: what a commit holds in memory (their keys) stays the same
+/// whatever the input's size or speed.
+pub const COMMIT_KEYS: usize = 32 * 1024;
 
 /// How many rejects per pass are described on stderr when there is no dead-letter file.
 const STDERR_REJECT_LINES: u64 = 20;
@@ -97,6 +102,8 @@ pub struct Follower<'a> {
     removed: HashSet<String>,
     keys: HashMap<String, Vec<Key>>,
     last_commit: Instant,
+    /// Records emitted since the last commit.
+    uncommitted: usize,
     /// Read errors already reported (a file that stays unreadable is said once; "" is the
     /// listing of the tree).
     reported: HashSet<String>,
@@ -129,6 +136,7 @@ impl<'a> Follower<'a> {
             removed: HashSet::new(),
             keys: HashMap::new(),
             last_commit: Instant::now(),
+            uncommitted: 0,
             reported: HashSet::new(),
             stop,
             batch: Batch::default(),
@@ -315,7 +323,7 @@ impl<'a> Follower<'a> {
             if filled == Filled::End {
                 break;
             }
-            if self.last_commit.elapsed() >= self.opts.commit_interval {
+            if self.last_commit.elapsed() >= self.opts.commit_interval || self.uncommitted >= COMMIT_KEYS {
                 let at = reader.resume_point();
                 let stat = FileStat::of(&file.metadata().map_err(ReadFailure::Read)?);
                 self.checkpoint_with(path, file, at, stat, reader.source_mut())
@@ -457,6 +465,7 @@ impl<'a> Follower<'a> {
                 summary.records += 1;
                 summary.duplicates += 1;
                 keys.push(key);
+                self.uncommitted += 1;
                 continue;
             }
             match outcome {
@@ -487,6 +496,7 @@ impl<'a> Follower<'a> {
                 }
             }
             keys.push(key);
+            self.uncommitted += 1;
         }
         Ok(())
     }
@@ -495,6 +505,7 @@ impl<'a> Follower<'a> {
     /// records in one transaction how far every file was read and what it emitted.
     pub fn commit(&mut self) -> Result<(), FollowError> {
         self.last_commit = Instant::now();
+        self.uncommitted = 0;
         if self.dirty.is_empty() && self.removed.is_empty() && self.keys.values().all(Vec::is_empty) {
             return Ok(());
         }
