@@ -21,7 +21,8 @@
 //!
 //! The core is pure: no I/O, no clock, nothing target-specific, so the native CLI and the
 //! WebAssembly builds produce the same bytes. The native host harness (the `mwsiem` binary, in
-//! `src/main.rs` and `src/cli/`) does the I/O and is compiled only for native targets.
+//! `src/main.rs`, `src/cli/` and `src/ingest/`: streaming reads, `follow`'s state and dedupe)
+//! does the I/O and is compiled only for native targets.
 
 pub mod config;
 pub mod decode;
