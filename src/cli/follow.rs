@@ -44,8 +44,9 @@ pub struct FollowArgs {
     /// How long the keys of emitted records are kept to drop what a refresh repeats.
     #[arg(long, value_name = "DURATION", default_value = "3d", value_parser = parse_duration)]
     dedupe_window: Duration,
-    /// At most this long between commits while reading.
-    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse_duration)]
+    /// At most this long between commits while reading (on stdout, a crash repeats at most
+    /// what was written in this time).
+    #[arg(long, value_name = "DURATION", default_value = "250ms", value_parser = parse_duration)]
     commit_interval: Duration,
     #[command(flatten)]
     engine: EngineArgs,
