@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Checks transforms/vector/follow.yaml with a real Vector: the fixture's events arrive, vendor-like
+# refreshes (growth, in-place rewrite, rename-replacement, a new array file written in two pieces)
+# are emitted once, and restarts (SIGTERM, SIGKILL of Vector and mwsiem) lose nothing.
+#   usage: follow-check.sh /path/to/vector      (env: MWSIEM REPO FIXTURE WORK STABLE)
+# Prints a summary table; exits 1 if any expected event is missing, 2 on a setup error.
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=${REPO:-$(cd "$HERE/../.." && pwd)}
+KIND=vector
+FWD=${1:?usage: $0 /path/to/vector}
+CFG_SRC=${CFG_SRC:-$REPO/transforms/vector/follow.yaml}
+
+gen_config() {  # only paths are rewritten
+  CFG=$WORK/follow.yaml
+  FWD_ARGV=("$FWD" --config "$CFG")
+  python3 - "$CFG_SRC" "$CFG" \
+    "      - mwsiem" "      - $MWSIEM" \
+    "/var/lib/moveworks-sftp" "$MIRROR" \
+    "/var/lib/mwsiem/state" "$WORK/state" \
+    "/var/lib/mwsiem/dead-letters.ndjson" "$DL" \
+    "/etc/mwsiem/mwsiem.toml" "$WORK/mwsiem.toml" \
+    "data_dir: /var/lib/vector" "data_dir: $WORK/data" \
+    "/var/log/mwsiem/ocsf-%Y-%m-%d.ndjson" "$WORK/sink/ocsf-%Y-%m-%d.ndjson" <<'PY' || exit 2
+import sys
+src, dst, pairs = sys.argv[1], sys.argv[2], sys.argv[3:]
+t = open(src).read()
+for old, new in zip(pairs[::2], pairs[1::2]):
+    if old not in t: sys.exit('not in shipped config: %r' % old)
+    t = t.replace(old, new)
+open(dst, 'w').write(t)
+PY
+}
+pre_run() {
+  echo "== vector validate --no-environment:"
+  "$FWD" validate --no-environment "$CFG" 2>&1 | tee "$WORK/validate.log" | sed 's/^/   /'
+  VALIDATE_RC=${PIPESTATUS[0]}
+  echo "   rc=$VALIDATE_RC"
+  [ "$VALIDATE_RC" = 0 ] || exit 2
+}
+
+# shellcheck source=../follow-check-common.sh
+. "$HERE/../follow-check-common.sh"
