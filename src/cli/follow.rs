@@ -44,10 +44,11 @@ pub struct FollowArgs {
     /// How long the keys of emitted records are kept to drop what a refresh repeats.
     #[arg(long, value_name = "DURATION", default_value = "3d", value_parser = parse_duration)]
     dedupe_window: Duration,
-    /// At most this long between commits while reading (on stdout, a crash repeats at most
-    /// what was written in this time).
-    #[arg(long, value_name = "DURATION", default_value = "250ms", value_parser = parse_duration)]
-    commit_interval: Duration,
+    /// At most this long between commits while reading. On stdout a crash repeats at most what
+    /// was written in this time (default 250ms); with --output nothing is repeated and each
+    /// commit fsyncs the file (default 1s).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    commit_interval: Option<Duration>,
     #[command(flatten)]
     engine: EngineArgs,
     /// No per-pass summary on stderr.
@@ -114,7 +115,11 @@ pub fn follow(args: FollowArgs) -> Result<(), Failure> {
         settle: args.settle,
         incomplete_after: args.incomplete_after,
         window: args.dedupe_window,
-        commit_interval: args.commit_interval,
+        commit_interval: args.commit_interval.unwrap_or(if args.output.is_some() {
+            Duration::from_secs(1)
+        } else {
+            Duration::from_millis(250)
+        }),
         batch_size: setup.config.host.batch_size,
         max_record_bytes: setup.config.limits.max_record_bytes,
         quiet: args.quiet,
