@@ -80,7 +80,8 @@ pub fn follow(args: FollowArgs) -> Result<(), Failure> {
     }
     let setup = Setup::load(&args.engine)?;
     let mut state = State::open(&args.state).map_err(|e| Failure::Usage(e.into()))?;
-    let mut recovered = Recovered::default();
+    // What a run before the last crash recovered and no record has cancelled yet.
+    let mut recovered = Recovered::from_saved(state.recovered().map_err(|e| Failure::Usage(e.into()))?);
     let mut baselines = Vec::new();
     let events = match &args.output {
         Some(p) => open_output(Role::Events, p, &state, &mut recovered, &mut baselines)?,
@@ -102,6 +103,7 @@ pub fn follow(args: FollowArgs) -> Result<(), Failure> {
         state
             .commit(&Commit {
                 outputs: baselines,
+                recovered: recovered.take_changes(),
                 window_secs: i64::MAX,
                 ..Commit::default()
             })

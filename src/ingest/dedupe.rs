@@ -62,17 +62,50 @@ fn string_member<'a>(json: &'a [u8], member: &Finder<'_>) -> Option<&'a [u8]> {
 }
 
 /// Keys written past the last commit before a crash, recovered from the output files: each
-/// cancels one record read again, the first with its key.
+/// cancels one record read again, the first with its key. The ones not taken yet are saved with
+/// every commit (which moves the output's committed length past their lines), so a second crash
+/// before their records are read again still knows them.
 #[derive(Debug, Default)]
 pub struct Recovered {
-    counts: HashMap<Key, u32>,
+    /// Per key: how many, and when it was first recovered (seconds since the epoch; saved keys
+    /// whose records never come again are pruned after the dedupe window).
+    counts: HashMap<Key, (u32, i64)>,
     total: usize,
+    changed: bool,
+}
+
+/// A saved recovered key: the key, how many, since when.
+pub type RecoveredRow = (Key, u32, i64);
+
+pub fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
 impl Recovered {
+    /// The keys a previous run saved.
+    pub fn from_saved(rows: Vec<RecoveredRow>) -> Self {
+        let mut r = Recovered::default();
+        for (key, n, at) in rows {
+            r.counts.insert(key, (n, at));
+            r.total += n as usize;
+        }
+        r
+    }
+
     pub fn add(&mut self, key: Key) {
-        *self.counts.entry(key).or_default() += 1;
+        self.counts.entry(key).or_insert((0, unix_now())).0 += 1;
         self.total += 1;
+        self.changed = true;
+    }
+
+    /// What to save with the next commit, if anything changed since the last.
+    pub fn take_changes(&mut self) -> Option<Vec<RecoveredRow>> {
+        if !std::mem::take(&mut self.changed) {
+            return None;
+        }
+        Some(self.counts.iter().map(|(k, &(n, at))| (*k, n, at)).collect())
     }
 
     pub fn is_empty(&self) -> bool {
@@ -87,12 +120,13 @@ impl Recovered {
     /// Whether `key` was recovered and not taken yet; takes it.
     pub fn take(&mut self, key: &Key) -> bool {
         match self.counts.get_mut(key) {
-            Some(n) => {
+            Some((n, _)) => {
                 *n -= 1;
                 if *n == 0 {
                     self.counts.remove(key);
                 }
                 self.total -= 1;
+                self.changed = true;
                 true
             }
             None => false,
@@ -134,8 +168,14 @@ mod tests {
         let mut r = Recovered::default();
         r.add([1; 16]);
         r.add([1; 16]);
-        assert!(r.take(&[1; 16]) && r.take(&[1; 16]));
-        assert!(!r.take(&[1; 16]));
-        assert!(r.is_empty());
+        r.add([2; 16]);
+        assert!(r.take(&[1; 16]));
+        // What is left is saved, and a later run starts from it.
+        let saved = r.take_changes().unwrap();
+        assert_eq!(r.take_changes(), None);
+        let mut again = Recovered::from_saved(saved);
+        assert!(again.take(&[1; 16]) && again.take(&[2; 16]));
+        assert!(!again.take(&[1; 16]));
+        assert!(again.is_empty());
     }
 }

@@ -22,7 +22,7 @@
 //! commit is recovered from the output file ([`Sink::append`]) and not written again.
 
 use super::commit::{Committer, Job};
-use super::dedupe::{Key, Recovered, Seen, event_key, rejected_key};
+use super::dedupe::{Key, Recovered, Seen, event_key, rejected_key, unix_now};
 use super::identity::{FileStat, Prefix, StableReader, is_changed_under_read};
 use super::output::Sink;
 use super::process::{Outcome, Process, run_batch};
@@ -519,10 +519,9 @@ impl<'a> Follower<'a> {
             }
             outputs.extend(sink.mark());
         }
-        let now = SystemTime::now()
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+        let now = unix_now();
         let commit = Commit {
+            recovered: self.recovered.take_changes(),
             files: self.dirty.drain().map(|(_, cp)| cp).collect(),
             removed: self.removed.drain().collect(),
             keys: self.keys.drain().filter(|(_, k)| !k.is_empty()).collect(),

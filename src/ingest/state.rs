@@ -8,7 +8,7 @@
 //! before it were ([`Prefix`]); the keys of the records each file emitted, one row per commit
 //! and file, pruned after the dedupe window; and the committed length of each output file.
 
-use super::dedupe::{Key, Seen};
+use super::dedupe::{Key, RecoveredRow, Seen};
 use super::identity::Prefix;
 use mwsiem::frame::{ResumePoint, ScanState};
 use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
@@ -78,6 +78,8 @@ pub struct Commit {
     /// Keys of records emitted since the last commit, per file.
     pub keys: Vec<(String, Vec<Key>)>,
     pub outputs: Vec<OutputMark>,
+    /// The recovered keys not taken yet, when they changed (replacing what was saved).
+    pub recovered: Option<Vec<RecoveredRow>>,
     /// Seconds since the epoch, and how long keys are kept.
     pub now: i64,
     pub window_secs: i64,
@@ -177,6 +179,8 @@ impl State {
                      at INTEGER NOT NULL, keys BLOB NOT NULL);
                  CREATE INDEX keys_by_path ON keys (path);
                  CREATE INDEX keys_by_age ON keys (at);
+                 CREATE TABLE recovered (
+                     key BLOB PRIMARY KEY, n INTEGER NOT NULL, at INTEGER NOT NULL) WITHOUT ROWID;
                  CREATE TABLE outputs (
                      role TEXT PRIMARY KEY, path TEXT NOT NULL, dev INTEGER NOT NULL,
                      ino INTEGER NOT NULL, length INTEGER NOT NULL);
@@ -279,6 +283,29 @@ impl State {
             .map_err(|e| self.err(e))
     }
 
+    /// The recovered keys a previous run saved.
+    pub fn recovered(&self) -> Result<Vec<RecoveredRow>, StateError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT key, n, at FROM recovered")
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))
+            })
+            .map_err(|e| self.err(e))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (key, n, at) = row.map_err(|e| self.err(e))?;
+            let key = Key::try_from(key.as_slice()).map_err(|_| StateError::Corrupt {
+                path: self.path.clone(),
+                reason: format!("a recovered key of {} bytes", key.len()),
+            })?;
+            out.push((key, u32::try_from(n).unwrap_or(0), at));
+        }
+        Ok(out)
+    }
+
     /// Writes `c` in one transaction, and prunes keys older than the window.
     pub fn commit(&mut self, c: &Commit) -> Result<(), StateError> {
         let path = self.path.clone();
@@ -331,7 +358,18 @@ impl State {
                 mark.execute(params![o.role, o.path, o.dev as i64, o.ino as i64, o.length as i64])
                     .map_err(err)?;
             }
-            tx.execute("DELETE FROM keys WHERE at < ?1", [c.now.saturating_sub(c.window_secs)])
+            if let Some(rows) = &c.recovered {
+                tx.execute("DELETE FROM recovered", []).map_err(err)?;
+                let mut put = tx
+                    .prepare_cached("INSERT INTO recovered (key, n, at) VALUES (?1, ?2, ?3)")
+                    .map_err(err)?;
+                for (key, n, at) in rows {
+                    put.execute(params![&key[..], i64::from(*n), at]).map_err(err)?;
+                }
+            }
+            let oldest = c.now.saturating_sub(c.window_secs);
+            tx.execute("DELETE FROM keys WHERE at < ?1", [oldest]).map_err(err)?;
+            tx.execute("DELETE FROM recovered WHERE at < ?1", [oldest])
                 .map_err(err)?;
         }
         tx.commit().map_err(err)
