@@ -70,6 +70,15 @@ impl Run {
         cmd
     }
 
+    /// Waits (at most a minute) until the events file has `n` lines.
+    fn wait_for_events(&self, n: usize, what: &str) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while lines(&self.events()).len() < n {
+            assert!(Instant::now() < deadline, "{what}");
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    }
+
     fn once(&self, root: &Path, extra: &[&str]) -> Output {
         let out = self.follow(root, &[&["--once"], extra].concat()).output().unwrap();
         assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
@@ -293,11 +302,7 @@ fn a_crash_before_the_first_commit_repeats_nothing() {
         .follow(&mirror.root, &["--engine", "native", "--commit-interval", "1h", "-q"])
         .spawn()
         .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while lines(&run.events()).len() < 100 {
-        assert!(Instant::now() < deadline, "no events");
-        std::thread::sleep(Duration::from_millis(2));
-    }
+    run.wait_for_events(100, "no events");
     kill(&mut child, libc::SIGKILL);
     let written = lines(&run.events()).len();
     assert!(
@@ -412,11 +417,7 @@ fn bad_state_is_a_clear_error_never_a_silent_restart() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while lines(&run.events()).len() < 37 {
-        assert!(Instant::now() < deadline, "the first follow wrote nothing");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    run.wait_for_events(37, "the first follow wrote nothing");
     let out = Run { dir: run.dir.clone() }
         .follow(&tree, &["--once", "--engine", "native"])
         .output()

@@ -5,6 +5,20 @@
 # The caller sets KIND, FWD, gen_config and pre_run, then sources this file.
 set -u
 set -o pipefail
+
+# rewrite_config SRC DST OLD NEW [OLD NEW]...: the shipped config with only these strings
+# replaced; fails if one is not in it (the shipped file changed under the check).
+rewrite_config() {
+  python3 - "$@" <<'PY'
+import sys
+src, dst, pairs = sys.argv[1], sys.argv[2], sys.argv[3:]
+t = open(src).read()
+for old, new in zip(pairs[::2], pairs[1::2]):
+    if old not in t: sys.exit('not in shipped config: %r' % old)
+    t = t.replace(old, new)
+open(dst, 'w').write(t)
+PY
+}
 MWSIEM=${MWSIEM:-$REPO/target/release/mwsiem}  # the mwsiem binary under test
 FIXTURE=${FIXTURE:-$REPO/testdata/sftp}        # the mirrored SFTP fixture tree
 MWCONF_SRC=${MWCONF_SRC:-$REPO/transforms/fluent-bit/mwsiem.toml}

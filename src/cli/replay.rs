@@ -2,9 +2,8 @@
 
 use super::Failure;
 use super::engine::{EngineArgs, Setup};
-use crate::ingest::dead_letter::dead_letter_line;
-use crate::ingest::output::{Role, Sink};
-use crate::ingest::process::{Outcome, run_batch};
+use crate::ingest::output::{Role, STDERR_REJECT_LINES, Sink, write_outcome};
+use crate::ingest::process::run_batch;
 use crate::ingest::read::{Batch, Filled, FrameReader};
 use crate::ingest::sources::{self, Input};
 use crate::ingest::summary::Summary;
@@ -14,9 +13,6 @@ use mwsiem::RecordMeta;
 use std::io::{self, IsTerminal, Read};
 use std::path::PathBuf;
 use std::time::Instant;
-
-/// How many rejects are described on stderr when there is no dead-letter file.
-const STDERR_REJECT_LINES: u64 = 20;
 
 #[derive(clap::Args, Debug)]
 pub struct ReplayArgs {
@@ -92,28 +88,18 @@ pub fn replay(args: ReplayArgs) -> Result<(), Failure> {
                 .map_err(Failure::Io)?;
             run_batch(&mut runner, &batch, &meta, limit, &mut outcomes);
             for (entry, outcome) in batch.entries().iter().zip(outcomes.drain(..)) {
-                match outcome {
-                    Outcome::Event { kind, json } => {
-                        out.write_line(&json)
-                            .context("cannot write events")
-                            .map_err(Failure::Io)?;
-                        summary.event(kind);
-                    }
-                    Outcome::Rejected { code, message } => {
-                        summary.dead_letter(code);
-                        let record = batch.record(entry);
-                        match dead.as_mut() {
-                            Some(d) => d
-                                .write_line(&dead_letter_line(&name, &record, entry.oversized, code, &message))
-                                .context("cannot write dead letters")
-                                .map_err(Failure::Io)?,
-                            None if summary.dead_letters <= STDERR_REJECT_LINES => {
-                                progress.suspend(|| eprintln!("mwsiem: rejected {name}:{}: {message}", record.line));
-                            }
-                            None => {}
-                        }
-                    }
-                }
+                let record = batch.record(entry);
+                write_outcome(
+                    &mut out,
+                    dead.as_mut(),
+                    &name,
+                    &record,
+                    entry.oversized,
+                    outcome,
+                    &mut summary,
+                    |line| progress.suspend(|| eprintln!("{line}")),
+                )
+                .map_err(|(role, e)| Failure::Io(anyhow::Error::new(e).context(format!("cannot write {role}"))))?;
             }
             if filled == Filled::Waiting && *input == Input::Stdin {
                 // A pipe that may stay open: what is complete leaves now.

@@ -24,7 +24,7 @@
 use super::commit::{Committer, Job};
 use super::dedupe::{Key, Recovered, Seen, event_key, rejected_key, unix_now};
 use super::identity::{FileStat, Prefix, StableReader, is_changed_under_read};
-use super::output::Sink;
+use super::output::{Sink, write_outcome};
 use super::process::{Outcome, Process, run_batch};
 use super::read::{Batch, Filled, FrameReader};
 use super::sources::{Input, discover};
@@ -42,9 +42,6 @@ use std::time::{Duration, Instant, SystemTime};
 /// Records per commit at most: what a commit holds in memory (their keys) stays the same
 /// whatever the input's size or speed.
 pub const COMMIT_KEYS: usize = 32 * 1024;
-
-/// How many rejects per pass are described on stderr when there is no dead-letter file.
-const STDERR_REJECT_LINES: u64 = 20;
 
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -468,33 +465,17 @@ impl<'a> Follower<'a> {
                 self.uncommitted += 1;
                 continue;
             }
-            match outcome {
-                Outcome::Event { kind, json } => {
-                    self.events
-                        .write_line(&json)
-                        .map_err(|source| ReadFailure::Fatal(FollowError::Output { role: "events", source }))?;
-                    summary.event(kind);
-                }
-                Outcome::Rejected { code, message } => {
-                    summary.dead_letter(code);
-                    match self.dead.as_mut() {
-                        Some(d) => {
-                            let line =
-                                super::dead_letter::dead_letter_line(path, &record, entry.oversized, code, &message);
-                            d.write_line(&line).map_err(|source| {
-                                ReadFailure::Fatal(FollowError::Output {
-                                    role: "dead letters",
-                                    source,
-                                })
-                            })?;
-                        }
-                        None if summary.dead_letters <= STDERR_REJECT_LINES => {
-                            eprintln!("mwsiem: rejected {path}:{}: {message}", record.line);
-                        }
-                        None => {}
-                    }
-                }
-            }
+            write_outcome(
+                &mut self.events,
+                self.dead.as_mut(),
+                path,
+                &record,
+                entry.oversized,
+                outcome,
+                summary,
+                |line| eprintln!("{line}"),
+            )
+            .map_err(|(role, source)| ReadFailure::Fatal(FollowError::Output { role, source }))?;
             keys.push(key);
             self.uncommitted += 1;
         }

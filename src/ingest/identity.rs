@@ -190,8 +190,7 @@ mod tests {
 
     #[test]
     fn an_append_keeps_the_prefix_a_rewrite_does_not() {
-        let dir = std::env::temp_dir().join(format!("mwsiem-identity-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = crate::ingest::scratch_dir("identity");
         let path = dir.join("f.json");
         std::fs::write(&path, b"{\"a\":1}\n{\"b\":2}\n").unwrap();
         let p = Prefix::of(&File::open(&path).unwrap(), 16).unwrap();
@@ -212,8 +211,7 @@ mod tests {
     #[test]
     fn a_rewrite_during_a_read_stops_it() {
         use std::io::Read;
-        let dir = std::env::temp_dir().join(format!("mwsiem-stable-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = crate::ingest::scratch_dir("stable");
         let path = dir.join("a.json");
         std::fs::write(&path, b"[\n  {\"a\":1}\n]\n").unwrap();
         let file = File::open(&path).unwrap();

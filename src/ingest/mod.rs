@@ -38,3 +38,12 @@ pub mod read;
 pub mod sources;
 pub mod state;
 pub mod summary;
+
+/// An empty directory of its own for a unit test (`name` and the process id).
+#[cfg(test)]
+pub(crate) fn scratch_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("mwsiem-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}

@@ -7,13 +7,56 @@
 //! last line (the process died inside a write) is cut off. On stdout nothing can be taken back:
 //! a crash there repeats at most what was written since the last commit.
 
-use super::dead_letter::read_dead_letter;
+use super::dead_letter::{dead_letter_line, read_dead_letter};
 use super::dedupe::{Recovered, event_key, rejected_key};
+use super::process::Outcome;
 use super::state::OutputMark;
+use super::summary::Summary;
+use mwsiem::Record;
 use std::fs::{File, OpenOptions};
 use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
+
+/// How many rejects per run (or `follow` pass) are described on stderr when there is no
+/// dead-letter file.
+pub const STDERR_REJECT_LINES: u64 = 20;
+
+/// Writes one record's outcome where it goes, and counts it: the event to `events`; a reject to
+/// `dead` as a dead-letter line, or, without a dead-letter file, described (without its content)
+/// through `describe` for the first [`STDERR_REJECT_LINES`]. An error names the output that failed.
+// One call per record from both `replay` and `follow`: the record and where it goes, spelled out.
+#[allow(clippy::too_many_arguments)]
+pub fn write_outcome(
+    events: &mut Sink,
+    dead: Option<&mut Sink>,
+    source: &str,
+    record: &Record<'_>,
+    oversized: Option<u64>,
+    outcome: Outcome,
+    summary: &mut Summary,
+    describe: impl FnOnce(String),
+) -> Result<(), (&'static str, io::Error)> {
+    match outcome {
+        Outcome::Event { kind, json } => {
+            events.write_line(&json).map_err(|e| ("events", e))?;
+            summary.event(kind);
+        }
+        Outcome::Rejected { code, message } => {
+            summary.dead_letter(code);
+            match dead {
+                Some(d) => d
+                    .write_line(&dead_letter_line(source, record, oversized, code, &message))
+                    .map_err(|e| ("dead letters", e))?,
+                None if summary.dead_letters <= STDERR_REJECT_LINES => {
+                    describe(format!("mwsiem: rejected {source}:{}: {message}", record.line));
+                }
+                None => {}
+            }
+        }
+    }
+    Ok(())
+}
 
 /// What an output file holds, for recovery.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -207,8 +250,7 @@ mod tests {
 
     #[test]
     fn lines_past_the_commit_are_recovered_and_a_torn_one_cut() {
-        let dir = std::env::temp_dir().join(format!("mwsiem-output-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = crate::ingest::scratch_dir("output");
         let path = dir.join("events.ndjson");
         let ev = |id: &str| {
             format!(

@@ -393,9 +393,7 @@ mod tests {
     use super::*;
 
     fn dir(name: &str) -> PathBuf {
-        let d = std::env::temp_dir().join(format!("mwsiem-state-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&d);
-        d
+        crate::ingest::scratch_dir(&format!("state-{name}"))
     }
 
     fn checkpoint(path: &str, offset: u64) -> FileCheckpoint {

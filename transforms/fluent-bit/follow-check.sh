@@ -14,7 +14,7 @@ INTERVAL=${INTERVAL:-2}
 gen_config() {  # only paths are rewritten, and interval_sec lowered
   CFG=$WORK/follow.yaml
   FWD_ARGV=("$FWD" -c "$CFG")
-  python3 - "$CFG_SRC" "$CFG" \
+  rewrite_config "$CFG_SRC" "$CFG" \
     "command: mwsiem follow" "command: $MWSIEM follow" \
     "/var/lib/moveworks-sftp" "$MIRROR" \
     "/var/lib/mwsiem/state" "$WORK/state" \
@@ -22,15 +22,7 @@ gen_config() {  # only paths are rewritten, and interval_sec lowered
     "/etc/mwsiem/mwsiem.toml" "$WORK/mwsiem.toml" \
     "interval_sec: 60" "interval_sec: $INTERVAL" \
     "path: /var/log/mwsiem" "path: $WORK/sink" \
-    "storage.path: /var/lib/fluent-bit/mwsiem-storage" "storage.path: $WORK/storage" <<'PY' || exit 2
-import sys
-src, dst, pairs = sys.argv[1], sys.argv[2], sys.argv[3:]
-t = open(src).read()
-for old, new in zip(pairs[::2], pairs[1::2]):
-    if old not in t: sys.exit('not in shipped config: %r' % old)
-    t = t.replace(old, new)
-open(dst, 'w').write(t)
-PY
+    "storage.path: /var/lib/fluent-bit/mwsiem-storage" "storage.path: $WORK/storage" || exit 2
 }
 pre_run() {
   echo "== fluent-bit --dry-run:"

@@ -13,22 +13,14 @@ CFG_SRC=${CFG_SRC:-$REPO/transforms/vector/follow.yaml}
 gen_config() {  # only paths are rewritten
   CFG=$WORK/follow.yaml
   FWD_ARGV=("$FWD" --config "$CFG")
-  python3 - "$CFG_SRC" "$CFG" \
+  rewrite_config "$CFG_SRC" "$CFG" \
     "      - mwsiem" "      - $MWSIEM" \
     "/var/lib/moveworks-sftp" "$MIRROR" \
     "/var/lib/mwsiem/state" "$WORK/state" \
     "/var/lib/mwsiem/dead-letters.ndjson" "$DL" \
     "/etc/mwsiem/mwsiem.toml" "$WORK/mwsiem.toml" \
     "data_dir: /var/lib/vector" "data_dir: $WORK/data" \
-    "/var/log/mwsiem/ocsf-%Y-%m-%d.ndjson" "$WORK/sink/ocsf-%Y-%m-%d.ndjson" <<'PY' || exit 2
-import sys
-src, dst, pairs = sys.argv[1], sys.argv[2], sys.argv[3:]
-t = open(src).read()
-for old, new in zip(pairs[::2], pairs[1::2]):
-    if old not in t: sys.exit('not in shipped config: %r' % old)
-    t = t.replace(old, new)
-open(dst, 'w').write(t)
-PY
+    "/var/log/mwsiem/ocsf-%Y-%m-%d.ndjson" "$WORK/sink/ocsf-%Y-%m-%d.ndjson" || exit 2
 }
 pre_run() {
   echo "== vector validate --no-environment:"
