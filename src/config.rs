@@ -14,6 +14,11 @@ pub struct Config {
     pub redaction: RedactionConfig,
     pub enrichment: EnrichmentConfig,
     pub host: HostConfig,
+    /// `[sftp]`: how the native `mwsiem pull` reaches the vendor's server, kept as it was
+    /// written. The CLI checks its keys (src/pull/config.rs); the core and the guests never
+    /// see it (it is not part of the effective configuration they are given).
+    #[serde(skip_serializing)]
+    pub sftp: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 /// What is hidden, and how (see `redact`).

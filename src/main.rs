@@ -2,6 +2,7 @@
 
 mod cli;
 mod ingest;
+mod pull;
 
 fn main() -> std::process::ExitCode {
     cli::main()

@@ -1,23 +1,36 @@
 //! `mwsiem follow`: arguments, outputs and state for [`crate::ingest::follow`], and a clean stop
-//! on SIGINT/SIGTERM (the current batch is written and committed).
+//! on SIGINT/SIGTERM (the current batch is written and committed). With `--sftp`, a thread
+//! pulls the server's tree into the mirror every `--interval` while the follower reads it.
 
 use super::Failure;
 use super::engine::{EngineArgs, Setup};
+use super::pull::{SftpArgs, resolve, run_pull};
 use crate::ingest::dedupe::Recovered;
 use crate::ingest::duration::parse_duration;
 use crate::ingest::follow::{FollowError, Follower, Options};
 use crate::ingest::output::{Recovery, Role, Sink};
 use crate::ingest::state::{Commit, OutputMark, State, StateError};
+use crate::pull::{PullError, PullOptions, pull, summary_line};
 use anyhow::{Context as _, anyhow};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 #[derive(clap::Args, Debug)]
 pub struct FollowArgs {
     /// Mirrored SFTP trees (or files) to watch.
-    #[arg(value_name = "DIR", required = true)]
+    #[arg(value_name = "DIR", required_unless_present = "sftp")]
     roots: Vec<PathBuf>,
+    /// Pull this server's export tree into --mirror and follow the mirror
+    /// (sftp://USER@HOST[:PORT]/ROOT; without a value, the config's sftp.url).
+    #[arg(long, value_name = "URL", num_args = 0..=1, default_missing_value = "")]
+    sftp: Option<String>,
+    /// Time between pulls with --sftp [default: sftp.interval, else 15m].
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, requires = "sftp")]
+    interval: Option<Duration>,
+    #[command(flatten)]
+    pull: SftpArgs,
     /// Where progress is kept (created if missing): a restart goes on from here.
     #[arg(long, value_name = "DIR")]
     state: PathBuf,
@@ -73,12 +86,46 @@ fn install_stop_handlers() {
 pub fn follow(args: FollowArgs) -> Result<(), Failure> {
     // First, so a stop asked for during start-up is still a clean one.
     install_stop_handlers();
-    for root in &args.roots {
+    let setup = Setup::load(&args.engine)?;
+    let mut roots = args.roots.clone();
+    let mut puller = None;
+    if let Some(url) = &args.sftp {
+        let url = Some(url.as_str()).filter(|u| !u.is_empty());
+        let resolved = resolve(
+            url,
+            &args.pull,
+            args.engine.config.as_deref(),
+            setup.config.sftp.as_ref(),
+        )?;
+        let mirror = resolved.options.mirror.mirror.clone();
+        std::fs::create_dir_all(&mirror)
+            .with_context(|| format!("cannot create the mirror {}", mirror.display()))
+            .map_err(Failure::Io)?;
+        roots.push(mirror);
+        if args.once {
+            // One pull, then one pass over what it mirrored. A refusal (host key, credentials)
+            // stops here; a server that is down still lets the mirror be read, and fails after.
+            match run_pull(&resolved.options, args.quiet) {
+                Err(Failure::Usage(e)) => return Err(Failure::Usage(e)),
+                r => puller = Some(Puller::Done(r.err())),
+            }
+        } else {
+            puller = Some(Puller::start(
+                resolved.options,
+                args.interval.unwrap_or(resolved.interval),
+                args.quiet,
+            ));
+        }
+    } else if args.pull.is_given() {
+        return Err(Failure::Usage(anyhow!(
+            "--mirror, --identity and the other SFTP options need --sftp"
+        )));
+    }
+    for root in &roots {
         if !root.exists() {
             return Err(Failure::Usage(anyhow!("{}: no such file or directory", root.display())));
         }
     }
-    let setup = Setup::load(&args.engine)?;
     let mut state = State::open(&args.state).map_err(|e| Failure::Usage(e.into()))?;
     // What a run before the last crash recovered and no record has cancelled yet.
     let mut recovered = Recovered::from_saved(state.recovered().map_err(|e| Failure::Usage(e.into()))?);
@@ -111,7 +158,7 @@ pub fn follow(args: FollowArgs) -> Result<(), Failure> {
     }
     let mut runner = setup.runner()?;
     let opts = Options {
-        roots: args.roots.clone(),
+        roots,
         once: args.once,
         poll: args.poll,
         settle: args.settle,
@@ -130,7 +177,69 @@ pub fn follow(args: FollowArgs) -> Result<(), Failure> {
     let result = follower.run();
     // Whatever ended the run, what was written is committed if it can be.
     let committed = follower.finish();
-    result.and(committed).map_err(failure)
+    result.and(committed).map_err(failure)?;
+    match puller {
+        Some(p) => p.outcome(),
+        None => Ok(()),
+    }
+}
+
+/// The pulls beside a follow.
+enum Puller {
+    /// `--once`: the pull already ran; its failure, if any, is the run's.
+    Done(Option<Failure>),
+    /// A thread pulling every interval. A refusal (host key, credentials) stops the follow:
+    /// it will not fix itself, and a security refusal must not go unnoticed in a log.
+    Running {
+        refusal: Arc<Mutex<Option<(String, PullError)>>>,
+    },
+}
+
+impl Puller {
+    fn start(opts: PullOptions, interval: Duration, quiet: bool) -> Puller {
+        let refusal = Arc::new(Mutex::new(None));
+        let slot = Arc::clone(&refusal);
+        std::thread::spawn(move || {
+            while !STOP.load(Ordering::Relaxed) {
+                match pull(&opts) {
+                    Ok((report, took)) => {
+                        if !quiet {
+                            eprintln!("{}", summary_line(&opts.connect.url, &report, took));
+                        }
+                        for p in &report.problems {
+                            eprintln!("mwsiem: pull: {p}");
+                        }
+                    }
+                    Err(e) if e.is_refusal() => {
+                        *slot.lock().unwrap_or_else(|p| p.into_inner()) = Some((opts.connect.url.to_string(), e));
+                        STOP.store(true, Ordering::Relaxed);
+                        return;
+                    }
+                    Err(e) => eprintln!(
+                        "mwsiem: pull {}: {e}; the next pull is in {}s",
+                        opts.connect.url,
+                        interval.as_secs()
+                    ),
+                }
+                let until = Instant::now() + interval;
+                while !STOP.load(Ordering::Relaxed) && Instant::now() < until {
+                    std::thread::sleep(Duration::from_millis(100).min(until - Instant::now()));
+                }
+            }
+        });
+        Puller::Running { refusal }
+    }
+
+    fn outcome(self) -> Result<(), Failure> {
+        match self {
+            Puller::Done(None) => Ok(()),
+            Puller::Done(Some(f)) => Err(f),
+            Puller::Running { refusal } => match refusal.lock().unwrap_or_else(|p| p.into_inner()).take() {
+                Some((url, e)) => Err(Failure::Usage(anyhow::Error::new(e).context(format!("pull {url}")))),
+                None => Ok(()),
+            },
+        }
+    }
 }
 
 fn open_output(

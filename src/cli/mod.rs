@@ -1,13 +1,15 @@
 //! The `mwsiem` command line: the native host harness.
 //!
 //! `replay` normalizes files, mirrored SFTP trees or stdin, streaming; `follow` watches a mirror
-//! and emits each record once across refreshes and restarts ([`crate::ingest`] does the
-//! ingestion; this module parses arguments and wires engines, outputs and state).
+//! and emits each record once across refreshes and restarts; `pull` mirrors the vendor's SFTP
+//! export tree ([`crate::ingest`] and [`crate::pull`] do the work; this module parses arguments
+//! and wires engines, outputs and state).
 //! Exit status: 0 when the run completed (rejected records included), 1 on an I/O failure,
 //! 2 on bad usage, configuration or state.
 
 mod engine;
 mod follow;
+mod pull;
 mod replay;
 
 use anyhow::Context as _;
@@ -32,7 +34,10 @@ enum Command {
     Replay(replay::ReplayArgs),
     /// Watch mirrored SFTP trees and emit every record once, as files grow and are refreshed;
     /// progress is kept in a state directory, so a restart goes on where the last run stopped.
-    Follow(follow::FollowArgs),
+    Follow(Box<follow::FollowArgs>),
+    /// Mirror the vendor's SFTP export tree (`logs/...`, `logs/v1/...`) into a local directory:
+    /// only what is new or changed, verified, atomically; host keys checked against known_hosts.
+    Pull(pull::PullArgs),
     /// Write the embedded WebAssembly component (mwsiem:transform@0.1.0) to a file, for other
     /// component hosts or `wasm-tools component wit`.
     ExportComponent {
@@ -68,7 +73,8 @@ pub fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Replay(args) => replay::replay(args),
-        Command::Follow(args) => follow::follow(args),
+        Command::Follow(args) => follow::follow(*args),
+        Command::Pull(args) => pull::pull_command(args),
         Command::ExportComponent { output } => std::fs::write(&output, mwsiem::host::embedded_component())
             .with_context(|| format!("cannot write {}", output.display()))
             .map_err(Failure::Io),

@@ -1,0 +1,264 @@
+//! OpenSSH `known_hosts`: is the key a server offers the one recorded for it?
+//!
+//! Our own reader, not russh's helper: that one ignores `@revoked` lines, wildcard and negated
+//! patterns and treats a missing file as empty without saying so. Here a host is looked up as
+//! OpenSSH looks it up (`host` on port 22, `[host]:port` otherwise, plain or hashed `|1|salt|hash`
+//! names, `*`/`?` wildcards, `!negation`), and the answer names the line it comes from. Lines
+//! this reader does not understand (`@cert-authority`, bad base64) are skipped: they can never
+//! make an unknown key acceptable.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use hmac::{Hmac, Mac};
+use std::path::{Path, PathBuf};
+
+/// What the file says about the key a server offered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// A line lists this key for this host.
+    Known { line: usize },
+    /// The host has no entry at all: refused unless accepting new keys was asked for.
+    Unknown,
+    /// The host is listed with other keys: refused always (the key changed, or someone is in
+    /// the middle).
+    Changed { lines: Vec<usize>, algorithms: Vec<String> },
+    /// The key is marked `@revoked`.
+    Revoked { line: usize },
+}
+
+/// The name a host is recorded under.
+pub fn host_name(host: &str, port: u16) -> String {
+    if port == 22 {
+        host.to_owned()
+    } else {
+        format!("[{host}]:{port}")
+    }
+}
+
+/// Checks `algorithm` + `blob` (the key's SSH wire encoding) for `host`:`port` against the text
+/// of a known_hosts file.
+pub fn check(text: &str, host: &str, port: u16, algorithm: &str, blob: &[u8]) -> Verdict {
+    let name = host_name(host, port);
+    let mut known = None;
+    let mut other = (Vec::new(), Vec::new());
+    for (i, raw) in text.lines().enumerate() {
+        let Some(entry) = Entry::parse(raw) else { continue };
+        if !entry.matches_host(&name) {
+            continue;
+        }
+        let same_key = entry.algorithm == algorithm && entry.blob == blob;
+        match entry.marker {
+            Marker::Revoked if same_key => return Verdict::Revoked { line: i + 1 },
+            Marker::Revoked | Marker::CertAuthority => {}
+            Marker::None if same_key => known = known.or(Some(i + 1)),
+            Marker::None => {
+                other.0.push(i + 1);
+                other.1.push(entry.algorithm.to_owned());
+            }
+        }
+    }
+    match known {
+        Some(line) => Verdict::Known { line },
+        None if other.0.is_empty() => Verdict::Unknown,
+        None => Verdict::Changed {
+            lines: other.0,
+            algorithms: other.1,
+        },
+    }
+}
+
+/// The line `accept_new_host_key` appends.
+pub fn entry_line(host: &str, port: u16, algorithm: &str, blob: &[u8]) -> String {
+    format!("{} {algorithm} {}\n", host_name(host, port), STANDARD.encode(blob))
+}
+
+/// Appends a key, creating the file (0600) and its directory (0700) as ssh does.
+pub fn append(path: &Path, line: &str) -> std::io::Result<()> {
+    use std::io::Write as _;
+    use std::os::unix::fs::{DirBuilderExt as _, OpenOptionsExt as _};
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)?;
+    }
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .mode(0o600)
+        .open(path)?;
+    f.write_all(line.as_bytes())?;
+    f.sync_all()
+}
+
+/// `~/.ssh/known_hosts`, as ssh's `UserKnownHostsFile` default.
+pub fn default_path() -> Option<PathBuf> {
+    std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".ssh/known_hosts"))
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum Marker {
+    None,
+    Revoked,
+    CertAuthority,
+}
+
+struct Entry<'a> {
+    marker: Marker,
+    hosts: &'a str,
+    algorithm: &'a str,
+    blob: Vec<u8>,
+}
+
+impl<'a> Entry<'a> {
+    fn parse(line: &'a str) -> Option<Entry<'a>> {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            return None;
+        }
+        let mut fields = line.split_ascii_whitespace();
+        let mut first = fields.next()?;
+        let marker = match first {
+            "@revoked" => Marker::Revoked,
+            "@cert-authority" => Marker::CertAuthority,
+            m if m.starts_with('@') => return None,
+            _ => Marker::None,
+        };
+        if marker != Marker::None {
+            first = fields.next()?;
+        }
+        let algorithm = fields.next()?;
+        let blob = STANDARD.decode(fields.next()?).ok()?;
+        Some(Entry {
+            marker,
+            hosts: first,
+            algorithm,
+            blob,
+        })
+    }
+
+    /// A positive pattern matches and no negated one does (OpenSSH's `match_hostname`).
+    fn matches_host(&self, name: &str) -> bool {
+        if let Some(hashed) = self.hosts.strip_prefix("|1|") {
+            return hashed_matches(hashed, name);
+        }
+        let mut positive = false;
+        for pattern in self.hosts.split(',') {
+            match pattern.strip_prefix('!') {
+                Some(neg) if wildcard(neg, name) => return false,
+                Some(_) => {}
+                None => positive |= wildcard(pattern, name),
+            }
+        }
+        positive
+    }
+}
+
+fn hashed_matches(hashed: &str, name: &str) -> bool {
+    let Some((salt, hash)) = hashed.split_once('|') else {
+        return false;
+    };
+    let (Ok(salt), Ok(hash)) = (STANDARD.decode(salt), STANDARD.decode(hash)) else {
+        return false;
+    };
+    let Ok(mut mac) = Hmac::<sha1::Sha1>::new_from_slice(&salt) else {
+        return false;
+    };
+    mac.update(name.as_bytes());
+    mac.verify_slice(&hash).is_ok()
+}
+
+/// `*` and `?` glob, case-insensitive (host names are).
+fn wildcard(pattern: &str, name: &str) -> bool {
+    fn go(p: &[u8], n: &[u8]) -> bool {
+        match (p.first(), n.first()) {
+            (None, None) => true,
+            (Some(b'*'), _) => go(&p[1..], n) || (!n.is_empty() && go(p, &n[1..])),
+            (Some(b'?'), Some(_)) => go(&p[1..], &n[1..]),
+            (Some(a), Some(b)) if a.eq_ignore_ascii_case(b) => go(&p[1..], &n[1..]),
+            _ => false,
+        }
+    }
+    // Patterns are short; a pathological one is bounded by refusing very long patterns.
+    pattern.len() <= 1024 && go(pattern.as_bytes(), name.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Real keys (ssh-keygen -t ed25519 / -t rsa, throw-away).
+    const ED: &str = "AAAAC3NzaC1lZDI1NTE5AAAAIJ+rzQZSgFSda602v88W+o4qJNnYwhtHMDXFIrKfEn+m";
+    const ED2: &str = "AAAAC3NzaC1lZDI1NTE5AAAAIOEBVl7XA6Pb7MXlFuA/NncIlg7I494YXjBKpvwIfQzW";
+
+    fn blob(b64: &str) -> Vec<u8> {
+        STANDARD.decode(b64).unwrap()
+    }
+
+    #[test]
+    fn plain_port_and_patterns() {
+        let text = format!(
+            "# comment\n\n[127.0.0.1]:2222 ssh-ed25519 {ED}\nsftp.example.com,10.0.0.5 ssh-ed25519 {ED2} host2\n*.vendor.net,!bad.vendor.net ssh-ed25519 {ED}\n"
+        );
+        let k = |h, p, b| check(&text, h, p, "ssh-ed25519", &blob(b));
+        assert_eq!(k("127.0.0.1", 2222, ED), Verdict::Known { line: 3 });
+        // Port 22 entries are not the same host as port 2222.
+        assert_eq!(k("127.0.0.1", 22, ED), Verdict::Unknown);
+        assert_eq!(k("10.0.0.5", 22, ED2), Verdict::Known { line: 4 });
+        assert_eq!(
+            k("sftp.example.com", 22, ED),
+            Verdict::Changed {
+                lines: vec![4],
+                algorithms: vec!["ssh-ed25519".into()]
+            }
+        );
+        assert_eq!(k("SFTP.vendor.net", 22, ED), Verdict::Known { line: 5 });
+        assert_eq!(k("bad.vendor.net", 22, ED), Verdict::Unknown);
+    }
+
+    #[test]
+    fn hashed_entries() {
+        // `ssh-keygen -H` form: |1|base64(salt)|base64(HMAC-SHA1(salt, name)).
+        let salt = [7u8; 20];
+        let mut mac = Hmac::<sha1::Sha1>::new_from_slice(&salt).unwrap();
+        mac.update(b"[sftp.example.com]:2222");
+        let hash = mac.finalize().into_bytes();
+        let text = format!(
+            "|1|{}|{} ssh-ed25519 {ED}\n",
+            STANDARD.encode(salt),
+            STANDARD.encode(hash)
+        );
+        assert_eq!(
+            check(&text, "sftp.example.com", 2222, "ssh-ed25519", &blob(ED)),
+            Verdict::Known { line: 1 }
+        );
+        assert_eq!(
+            check(&text, "sftp.example.com", 22, "ssh-ed25519", &blob(ED)),
+            Verdict::Unknown
+        );
+    }
+
+    #[test]
+    fn revoked_wins_and_junk_is_skipped() {
+        let text = format!(
+            "h ssh-ed25519 not-base64!\n@cert-authority *.example.com ssh-ed25519 {ED2}\nh ssh-ed25519 {ED}\n@revoked * ssh-ed25519 {ED}\n@weird h ssh-ed25519 {ED2}\n"
+        );
+        assert_eq!(
+            check(&text, "h", 22, "ssh-ed25519", &blob(ED)),
+            Verdict::Revoked { line: 4 }
+        );
+        // The cert-authority and unknown-marker lines never make a key known.
+        assert_eq!(
+            check(&text, "x.example.com", 22, "ssh-ed25519", &blob(ED2)),
+            Verdict::Unknown
+        );
+        assert_eq!(check("", "h", 22, "ssh-ed25519", &blob(ED)), Verdict::Unknown);
+    }
+
+    #[test]
+    fn entry_line_reads_back() {
+        let line = entry_line("127.0.0.1", 2222, "ssh-ed25519", &blob(ED));
+        assert_eq!(line, format!("[127.0.0.1]:2222 ssh-ed25519 {ED}\n"));
+        assert_eq!(
+            check(&line, "127.0.0.1", 2222, "ssh-ed25519", &blob(ED)),
+            Verdict::Known { line: 1 }
+        );
+    }
+}
