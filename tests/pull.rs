@@ -416,9 +416,13 @@ fn credentials_keys_passwords_and_refusals() {
         dir.join(format!("m{n}"))
     };
     let mut all_stderr = String::new();
-    for key in ["id_ed25519", "id_rsa", "id_ecdsa"] {
+    for key in ["id_ed25519", "id_rsa", "id_ecdsa", "id_short"] {
         all_stderr += &ok(run(with_key(pull(&server, &fresh()), &server, key)));
     }
+    // The short-scalar key encrypted (its passphrase is the fixture's).
+    let mut cmd = with_key(pull(&server, &fresh()), &server, "id_short_encrypted");
+    cmd.env("MWSIEM_SFTP_PASSPHRASE", "test passphrase");
+    all_stderr += &ok(run(cmd));
     // An encrypted key: the passphrase from the environment.
     let mut cmd = with_key(pull(&server, &fresh()), &server, "id_encrypted");
     cmd.env("MWSIEM_SFTP_PASSPHRASE", PASSPHRASE);

@@ -37,6 +37,7 @@ pub mod known_hosts;
 pub mod mirror;
 pub mod secrets;
 pub mod session;
+mod short_ecdsa;
 pub mod url;
 
 pub use mirror::{MirrorOptions, Report};

@@ -95,8 +95,11 @@ fn read_private(path: &Path) -> Result<String, CredentialError> {
 /// encrypted.
 pub fn load_key(path: &Path, passphrase_env: &str) -> Result<PrivateKey, CredentialError> {
     let text = Secret(read_private(path)?);
-    match russh::keys::decode_secret_key(text.expose(), None) {
-        Ok(key) => Ok(key),
+    let bad_passphrase = || CredentialError::BadPassphrase {
+        path: path.to_owned(),
+        env: passphrase_env.to_owned(),
+    };
+    let (passphrase, result) = match russh::keys::decode_secret_key(text.expose(), None) {
         Err(russh::keys::Error::KeyIsEncrypted) => {
             let passphrase =
                 std::env::var(passphrase_env)
@@ -105,13 +108,27 @@ pub fn load_key(path: &Path, passphrase_env: &str) -> Result<PrivateKey, Credent
                         path: path.to_owned(),
                         env: passphrase_env.to_owned(),
                     })?;
-            russh::keys::decode_secret_key(text.expose(), Some(passphrase.expose())).map_err(|_| {
-                CredentialError::BadPassphrase {
-                    path: path.to_owned(),
-                    env: passphrase_env.to_owned(),
+            let result = russh::keys::decode_secret_key(text.expose(), Some(passphrase.expose()));
+            (Some(passphrase), result)
+        }
+        result => (None, result),
+    };
+    match result {
+        Ok(key) => Ok(key),
+        // ssh-key refuses 1 in 256 ECDSA keys (a short scalar): short_ecdsa rebuilds them.
+        Err(e) if e.to_string().contains("length invalid") => {
+            super::short_ecdsa::decode(text.expose(), passphrase.as_ref().map(Secret::expose)).map_err(|why| {
+                if why == "wrong passphrase" {
+                    bad_passphrase()
+                } else {
+                    CredentialError::BadKey {
+                        path: path.to_owned(),
+                        reason: format!("{e} ({why})"),
+                    }
                 }
             })
         }
+        Err(_) if passphrase.is_some() => Err(bad_passphrase()),
         // The library's message names the format problem, never key material.
         Err(e) => Err(CredentialError::BadKey {
             path: path.to_owned(),

@@ -94,8 +94,18 @@ impl Sshd {
         keygen("id_ecdsa", &["-t", "ecdsa", "-b", "256", "-N", ""]);
         keygen("id_encrypted", &["-t", "ed25519", "-N", PASSPHRASE]);
         keygen("id_stranger", &["-t", "ed25519", "-N", ""]);
+        // And the fixture ECDSA key with a short private scalar (testdata/keys), which ssh-key
+        // alone refuses, plain and encrypted.
+        let keys = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/keys");
+        for (from, to) in [
+            ("ecdsa_short_scalar", "id_short"),
+            ("ecdsa_short_scalar_encrypted", "id_short_encrypted"),
+        ] {
+            std::fs::copy(keys.join(from), dir.join(to)).unwrap();
+        }
+        std::fs::copy(keys.join("ecdsa_short_scalar.pub"), dir.join("id_short.pub")).unwrap();
         let mut authorized = String::new();
-        for k in ["id_ed25519", "id_rsa", "id_ecdsa", "id_encrypted"] {
+        for k in ["id_ed25519", "id_rsa", "id_ecdsa", "id_encrypted", "id_short"] {
             authorized += &std::fs::read_to_string(dir.join(format!("{k}.pub"))).unwrap();
         }
         std::fs::write(dir.join("authorized_keys"), authorized).unwrap();
