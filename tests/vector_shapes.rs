@@ -190,7 +190,7 @@ fn dead_letters_keep_the_exact_record() {
 
 /// follow.yaml's remap (Vector reading `mwsiem follow` through its `exec` source) compiles
 /// warning-free in every supported `vrl` and gives back each OCSF line as the event, nothing of
-/// the exec source's own fields.
+/// the exec source's own fields; mwsiem's stderr lines are logged and dropped.
 #[test]
 fn the_follow_config_remap_parses_each_line_into_the_event() {
     let source = common::remap_source("transforms/vector/follow.yaml", "inputs: [moveworks]");
@@ -209,6 +209,17 @@ fn the_follow_config_remap_parses_each_line_into_the_event() {
                     panic!("vrl {}: no event", $version)
                 };
                 assert_eq!(canonical(&out), canonical(line), "vrl {}", $version);
+            }
+            // mwsiem's stderr (a summary, a refusal) is logged and dropped, never an event.
+            for line in [
+                "mwsiem: pull sftp://u@h:22/x: HOST KEY CHANGED for h: refusing",
+                "mwsiem: follow: 3 records in, 3 events out",
+                "{\"looks\":\"like an event\"}",
+            ] {
+                let event = serde_json::json!({"message": line, "command": ["mwsiem", "follow"], "pid": 42,
+                    "stream": "stderr", "source_type": "exec", "host": "h", "timestamp": "2026-12-02T00:00:00Z"});
+                let outcome = program.run_event(event);
+                assert!(matches!(outcome, VrlOutcome::Aborted { .. }), "vrl {}: {line}", $version);
             }
         }};
     }

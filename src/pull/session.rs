@@ -184,7 +184,7 @@ impl Remote {
             };
             let sftp = SftpSession::new_with_config(channel.into_stream(), sftp_config)
                 .await
-                .map_err(|e| sftp_error(".", e))?;
+                .map_err(|e| sftp_error("the SFTP start", e))?;
             Ok(Remote { handle, sftp })
         };
         match tokio::time::timeout(timeout * 2, login).await {
@@ -338,6 +338,10 @@ fn sftp_error(path: &str, e: russh_sftp::client::error::Error) -> PullError {
             _ => PullError::Session(format!("{path}: {}: {}", s.status_code, s.error_message)),
         },
         E::Timeout => PullError::Timeout(format!("{path}: the server did not answer an SFTP request")),
+        // What russh-sftp reports when the channel went away under a request.
+        e if e.to_string().contains("dropped") || e.to_string().contains("closed") => {
+            PullError::Session(format!("the connection was lost during {path} ({e})"))
+        }
         e => PullError::Session(format!("{path}: {e}")),
     }
 }
@@ -345,6 +349,8 @@ fn sftp_error(path: &str, e: russh_sftp::client::error::Error) -> PullError {
 fn io_error(path: &str, e: std::io::Error) -> PullError {
     if e.kind() == std::io::ErrorKind::TimedOut || e.to_string().contains("Timeout") {
         PullError::Timeout(format!("{path}: the server did not answer a read"))
+    } else if e.to_string().contains("dropped") || e.to_string().contains("closed") {
+        PullError::Session(format!("the connection was lost during {path} ({e})"))
     } else {
         PullError::Session(format!("{path}: {e}"))
     }
