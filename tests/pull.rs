@@ -262,6 +262,16 @@ fn first_mirror_then_only_what_changed() {
     );
 }
 
+/// A pull through a proxy that holds the transfer after `budget` bytes, started and waited for
+/// until it is held: the transfer is then certainly mid-file.
+fn held_pull(server: &Sshd, budget: u64, mut cmd: impl FnMut(u16) -> Command) -> (Proxy, std::process::Child) {
+    let proxy = Proxy::start(server.port, Some(budget));
+    server.trust_port(proxy.port);
+    let child = cmd(proxy.port).stderr(Stdio::piped()).spawn().unwrap();
+    proxy.wait_holding(Duration::from_secs(60));
+    (proxy, child)
+}
+
 const BIG: &str = "logs/v1/2025-11-02/2025-11-02_audit_log.json";
 
 #[test]
@@ -275,16 +285,10 @@ fn transfer_cut_by_killing_the_server_resumes_after_restart() {
         &lines(4, 1000),
         60,
     );
-    // The proxy lets 8 MB through, then holds: the transfer is certainly mid-file.
-    let proxy = Proxy::start(server.port, Some(8 << 20));
-    server.trust_port(proxy.port);
-    let dir = scratch("resume");
-    let mirror = dir.join("mirror");
-    let child = with_key(pull_via(&server, proxy.port, &mirror), &server, "id_ed25519")
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    proxy.wait_holding(Duration::from_secs(60));
+    let mirror = scratch("resume").join("mirror");
+    let (proxy, child) = held_pull(&server, 8 << 20, |port| {
+        with_key(pull_via(&server, port, &mirror), &server, "id_ed25519")
+    });
     std::thread::sleep(Duration::from_millis(300));
     server.kill();
     proxy.cut();
@@ -324,15 +328,10 @@ fn file_rewritten_during_its_transfer_is_fetched_again() {
     let server = Sshd::start("rewrite");
     let root = server.root();
     put(&root.join(BIG), &lines(5, 48 << 20), 60);
-    let proxy = Proxy::start(server.port, Some(6 << 20));
-    server.trust_port(proxy.port);
-    let dir = scratch("rewrite");
-    let mirror = dir.join("mirror");
-    let child = with_key(pull_via(&server, proxy.port, &mirror), &server, "id_ed25519")
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    proxy.wait_holding(Duration::from_secs(60));
+    let mirror = scratch("rewrite").join("mirror");
+    let (proxy, child) = held_pull(&server, 6 << 20, |port| {
+        with_key(pull_via(&server, port, &mirror), &server, "id_ed25519")
+    });
     // The vendor's refresh: the same path rewritten in place, mid-transfer.
     let new = lines(6, 50 << 20);
     put(&root.join(BIG), &new, 0);
@@ -684,13 +683,12 @@ unsafe extern "C" {
 fn a_transfer_that_stalls_mid_file_times_out_and_two_pulls_never_share_a_mirror() {
     let server = Sshd::start("stall");
     put(&server.root().join(BIG), &lines(7, 32 << 20), 60);
-    let proxy = Proxy::start(server.port, Some(4 << 20));
-    server.trust_port(proxy.port);
     let mirror = scratch("stall").join("mirror");
-    let mut cmd = with_key(pull_bare(&server, proxy.port, &mirror), &server, "id_ed25519");
-    cmd.args(["--timeout", "1s", "--retries", "1", "--backoff", "100ms"]);
-    let child = cmd.stderr(Stdio::piped()).spawn().unwrap();
-    proxy.wait_holding(Duration::from_secs(60));
+    let (proxy, child) = held_pull(&server, 4 << 20, |port| {
+        let mut cmd = with_key(pull_bare(&server, port, &mirror), &server, "id_ed25519");
+        cmd.args(["--timeout", "1s", "--retries", "1", "--backoff", "100ms"]);
+        cmd
+    });
     // While it is stuck, a second pull into the same mirror is refused.
     let e = fails(
         run(with_key(pull(&server, &mirror), &server, "id_ed25519")),

@@ -14,7 +14,8 @@
 //! * [`url`] parses `sftp://USER@HOST[:PORT]/ROOT`.
 //! * [`known_hosts`] reads OpenSSH's file; an unknown key is refused unless accepting new keys
 //!   was asked for, a changed or revoked one always.
-//! * [`secrets`] loads private keys and passwords and refuses files others can read.
+//! * [`secrets`] loads private keys and passwords and refuses files others can read
+//!   (`short_ecdsa` loads the ECDSA keys the key crate refuses).
 //! * [`session`] is the only module that knows the SSH library.
 //! * [`mirror`] decides per file and transfers so that the mirror only ever holds verified bytes.
 //! * [`config`] is the `[sftp]` table of mwsiem.toml.
