@@ -226,3 +226,27 @@ fn the_follow_config_remap_parses_each_line_into_the_event() {
     check!(vrl_program::v0_33::VrlProgram, "0.33.1");
     check!(vrl_program::v0_34::VrlProgram, "0.34.0");
 }
+
+/// Which of mwsiem's stderr lines follow.yaml logs at `info` (summaries) and which at `error`:
+/// the remap's pattern, run with the regex engine VRL uses, on lines as mwsiem writes them.
+#[test]
+fn the_follow_config_logs_only_summaries_at_info() {
+    let source = common::remap_source("transforms/vector/follow.yaml", "inputs: [moveworks]");
+    let pattern = source.split("match(line, r'").nth(1).and_then(|r| r.split("')").next()).unwrap();
+    let summary = regex::Regex::new(pattern).unwrap();
+    for line in [
+        "mwsiem: pass 3: 45 records in, 37 events out, 8 dead letters, 0 duplicates skipped, 4 files read, 16012 bytes, 0 files with an open record, 0.010 s",
+        "mwsiem: pull sftp://u@h:22/x: 10 files: 1 new, 0 rewritten, 1 appended, 8 unchanged; 0 resumed, 0 changed during transfer, 0 retries; 0.0 MB in 0.10s (0.3 MB/s)",
+    ] {
+        assert!(summary.is_match(line), "not a summary: {line}");
+    }
+    for line in [
+        "mwsiem: pull sftp://u@h:22/x: HOST KEY CHANGED for [h]:22: the server offered ssh-ed25519 SHA256:x, k has ssh-ed25519 on line(s) 1; refusing",
+        "mwsiem: pull sftp://u@h:22/x: cannot connect to sftp://u@h:22/x: Connection refused (os error 111); retry 1/4 in 1.0s",
+        "mwsiem: pull sftp://u@h:22/x: giving up after 5 attempts: timed out: the server stopped answering",
+        "mwsiem: pull: cannot list /x/logs/2025-10-15: Permission denied",
+        "mwsiem: /m/out.ndjson: 3 lines written after the last commit are kept and will not be written again",
+    ] {
+        assert!(!summary.is_match(line), "logged as a mere summary: {line}");
+    }
+}
