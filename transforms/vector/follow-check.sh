@@ -10,25 +10,8 @@ KIND=vector
 FWD=${1:?usage: $0 /path/to/vector}
 CFG_SRC=${CFG_SRC:-$REPO/transforms/vector/follow.yaml}
 
-gen_config() {  # only paths are rewritten
-  CFG=$WORK/follow.yaml
-  FWD_ARGV=("$FWD" --config "$CFG")
-  rewrite_config "$CFG_SRC" "$CFG" \
-    "      - mwsiem" "      - $MWSIEM" \
-    "/var/lib/moveworks-sftp" "$MIRROR" \
-    "/var/lib/mwsiem/state" "$WORK/state" \
-    "/var/lib/mwsiem/dead-letters.ndjson" "$DL" \
-    "/etc/mwsiem/mwsiem.toml" "$WORK/mwsiem.toml" \
-    "data_dir: /var/lib/vector" "data_dir: $WORK/data" \
-    "/var/log/mwsiem/ocsf-%Y-%m-%d.ndjson" "$WORK/sink/ocsf-%Y-%m-%d.ndjson" || exit 2
-}
-pre_run() {
-  echo "== vector validate --no-environment:"
-  "$FWD" validate --no-environment "$CFG" 2>&1 | tee "$WORK/validate.log" | sed 's/^/   /'
-  VALIDATE_RC=${PIPESTATUS[0]}
-  echo "   rc=$VALIDATE_RC"
-  [ "$VALIDATE_RC" = 0 ] || exit 2
-}
+gen_config() { fwd_config "$MIRROR" "      - mwsiem" "      - $MWSIEM"; }  # only paths are rewritten
+pre_run() { validate "$CFG" --no-environment; }
 
 # shellcheck source=../follow-check-common.sh
 . "$HERE/../follow-check-common.sh"
