@@ -232,7 +232,11 @@ fn the_follow_config_remap_parses_each_line_into_the_event() {
 #[test]
 fn the_follow_config_logs_only_summaries_at_info() {
     let source = common::remap_source("transforms/vector/follow.yaml", "inputs: [moveworks]");
-    let pattern = source.split("match(line, r'").nth(1).and_then(|r| r.split("')").next()).unwrap();
+    let pattern = source
+        .split("match(line, r'")
+        .nth(1)
+        .and_then(|r| r.split("')").next())
+        .unwrap();
     let summary = regex::Regex::new(pattern).unwrap();
     for line in [
         "mwsiem: pass 3: 45 records in, 37 events out, 8 dead letters, 0 duplicates skipped, 4 files read, 16012 bytes, 0 files with an open record, 0.010 s",
