@@ -1,6 +1,7 @@
 //! A real OpenSSH server for the pull tests: Debian's `sshd` on 127.0.0.1 with a throw-away
-//! host key, user keys and an export root of its own, logged in to as an unprivileged user
-//! (root would read every file, and an unreadable directory could not be tested).
+//! host key, user keys and an export root of its own that the login is chrooted to (as a
+//! vendor's SFTP server does: the client sees `/logs/...`), logged in to as an unprivileged
+//! user (root would read every file, and an unreadable directory could not be tested).
 //!
 //! A test that needs it fails when `sshd` is missing (`apt-get install -y openssh-server`, as
 //! `.ci/run` does) or when it cannot create the user (it must run as root, as CI does).
@@ -59,7 +60,10 @@ fn ensure_user() {
 }
 
 pub struct Sshd {
+    /// Keys, config and log.
     pub dir: PathBuf,
+    /// The chroot: the export root, holding `logs/`.
+    chroot: PathBuf,
     pub port: u16,
     child: Option<Child>,
 }
@@ -69,9 +73,15 @@ impl Sshd {
     pub fn start(name: &str) -> Sshd {
         ensure_user();
         let dir = PathBuf::from(format!("/tmp/mwsiem-sshd-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(dir.join("root/logs")).unwrap();
-        for d in [&dir, &dir.join("root"), &dir.join("root/logs")] {
+        // sshd chroots only into a path whose every component is root-owned and writable by
+        // root alone: not under /tmp (1777).
+        let chroot = PathBuf::from(format!("/srv/mwsiem-sshd-{name}-{}", std::process::id()));
+        for d in [&dir, &chroot] {
+            let _ = std::fs::remove_dir_all(d);
+        }
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::create_dir_all(chroot.join("logs")).unwrap();
+        for d in [&dir, &chroot, &chroot.join("logs")] {
             std::fs::set_permissions(d, std::fs::Permissions::from_mode(0o755)).unwrap();
         }
         let keygen = |file: &str, args: &[&str]| {
@@ -111,6 +121,7 @@ impl Sshd {
         std::fs::write(dir.join("authorized_keys"), authorized).unwrap();
         let mut s = Sshd {
             dir,
+            chroot,
             port: 0,
             child: None,
         };
@@ -127,9 +138,10 @@ impl Sshd {
                 "ListenAddress 127.0.0.1\nPort {port}\nHostKey {d}/host_ed25519\nPidFile {d}/sshd.pid\n\
                  AuthorizedKeysFile {d}/authorized_keys\nPubkeyAuthentication yes\nPasswordAuthentication yes\n\
                  KbdInteractiveAuthentication no\nUsePAM no\nStrictModes no\nAllowUsers {USER}\n\
-                 Subsystem sftp internal-sftp\nForceCommand internal-sftp -d {d}/root\nAllowTcpForwarding no\n\
+                 Subsystem sftp internal-sftp\nForceCommand internal-sftp\nChrootDirectory {c}\nAllowTcpForwarding no\n\
                  X11Forwarding no\nLogLevel VERBOSE\nMaxStartups 100\n",
-                d = d.display()
+                d = d.display(),
+                c = self.chroot.display()
             );
             std::fs::write(self.dir.join("sshd_config"), config).unwrap();
             let log = std::fs::OpenOptions::new()
@@ -171,9 +183,9 @@ impl Sshd {
         std::fs::read_to_string(self.dir.join("sshd.log")).unwrap_or_default()
     }
 
-    /// The export root served (holds `logs/`).
+    /// The export root served (holds `logs/`), on this machine.
     pub fn root(&self) -> PathBuf {
-        self.dir.join("root")
+        self.chroot.clone()
     }
 
     pub fn url(&self) -> String {
@@ -181,7 +193,8 @@ impl Sshd {
     }
 
     pub fn url_on(&self, port: u16) -> String {
-        format!("sftp://{USER}@127.0.0.1:{port}{}", self.root().display())
+        // The login is chrooted to the export root: on the server it is `/`.
+        format!("sftp://{USER}@127.0.0.1:{port}/")
     }
 
     pub fn known_hosts(&self) -> PathBuf {
@@ -268,6 +281,7 @@ impl Drop for Sshd {
         self.kill();
         if !std::thread::panicking() {
             let _ = std::fs::remove_dir_all(&self.dir);
+            let _ = std::fs::remove_dir_all(&self.chroot);
         }
     }
 }
