@@ -711,3 +711,52 @@ fn a_transfer_that_stalls_mid_file_times_out_and_two_pulls_never_share_a_mirror(
     assert!(e.contains("1 resumed"), "{e}");
     assert_eq!(mirrored(&mirror), tree(&server.root()));
 }
+
+#[test]
+fn everything_can_come_from_the_sftp_table_of_the_config() {
+    let server = Sshd::start("config");
+    copy_tree(&repo().join("testdata/sftp"), &server.root());
+    let dir = scratch("config");
+    let config = dir.join("mwsiem.toml");
+    std::fs::copy(server.key("id_encrypted"), dir.join("id")).unwrap();
+    std::fs::set_permissions(dir.join("id"), std::fs::Permissions::from_mode(0o600)).unwrap();
+    std::fs::write(
+        &config,
+        format!(
+            "[sftp]\nurl = \"{}\"\nmirror = \"mirror\"\nknown_hosts = \"{}\"\nidentity = [\"id\"]\n\
+             passphrase_env = \"KEY_PASS\"\nsince = \"2025-01-01\"\ntimeout = \"10s\"\nretries = 0\n",
+            server.url(),
+            server.known_hosts().display()
+        ),
+    )
+    .unwrap();
+    let mut cmd = mwsiem();
+    cmd.arg("pull").arg("-c").arg(&config).env("KEY_PASS", PASSPHRASE);
+    let e = ok(run(cmd));
+    assert!(e.contains("3 files: 3 new"), "{e}");
+    // Paths are relative to the config file; --since skipped 2024-08-20.
+    assert_eq!(
+        mirrored(&dir.join("mirror")).into_keys().collect::<Vec<_>>(),
+        [
+            "logs/2025-10-15/2025-10-15_audit_log.json",
+            "logs/v1/2025-07-25/2025-07-25_audit_log.json",
+            "logs/v1/2025-10-16/2025-10-16_audit_log.json"
+        ]
+    );
+    // A flag wins over its key.
+    let mut cmd = mwsiem();
+    cmd.arg("pull")
+        .arg("-c")
+        .arg(&config)
+        .args(["--since", "2025-10-16"])
+        .arg("--mirror")
+        .arg(dir.join("m2"));
+    cmd.env("KEY_PASS", PASSPHRASE);
+    let e = ok(run(cmd));
+    assert!(e.contains("1 file: 1 new"), "{e}");
+    // A misspelled key is an error, not ignored.
+    std::fs::write(&config, "[sftp]\nurl = \"sftp://u@h/\"\nidentiy = \"id\"\n").unwrap();
+    let mut cmd = mwsiem();
+    cmd.arg("pull").arg("-c").arg(&config);
+    fails(run(cmd), 2, "unknown field `identiy`");
+}

@@ -169,8 +169,9 @@ pub fn summary_line(url: &url::SftpUrl, r: &Report, took: Duration) -> String {
     let mb = r.bytes as f64 / 1e6;
     let secs = took.as_secs_f64();
     format!(
-        "mwsiem: pull {url}: {} files: {} new, {} rewritten, {} appended, {} unchanged; {} resumed, {} changed during transfer, {} retries; {mb:.1} MB in {secs:.2}s ({:.1} MB/s){}",
+        "mwsiem: pull {url}: {} file{}: {} new, {} rewritten, {} appended, {} unchanged; {} resumed, {} changed during transfer, {} retries; {mb:.1} MB in {secs:.2}s ({:.1} MB/s){}",
         r.files,
+        if r.files == 1 { "" } else { "s" },
         r.fetched_new,
         r.fetched_rewritten,
         r.appended,
