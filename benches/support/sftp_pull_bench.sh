@@ -50,7 +50,7 @@ for i in $(seq "$ROUNDS"); do
   sftp -q -b "$T/batch" -P "$PORT" -i "$T/id_ed25519" -o UserKnownHostsFile="$T/known_hosts" \
     -o StrictHostKeyChecking=yes -o BatchMode=yes -o IdentitiesOnly=yes root@127.0.0.1 >/dev/null
   b=$(now)
-  "$BIN" pull "sftp://root@127.0.0.1:$PORT$T/root" --mirror "$T/mirror" \
+  /usr/bin/time -f %M -o "$T/rss" "$BIN" pull "sftp://root@127.0.0.1:$PORT$T/root" --mirror "$T/mirror" \
     --known-hosts "$T/known_hosts" -i "$T/id_ed25519" -q
   c=$(now)
   "$BIN" pull "sftp://root@127.0.0.1:$PORT$T/root" --mirror "$T/mirror" \
@@ -58,9 +58,9 @@ for i in $(seq "$ROUNDS"); do
   d=$(now)
   diff -r "$T/root/logs" "$T/sftp-out/logs" >/dev/null
   diff -r -x '.mwsiem-pull.lock' "$T/root/logs" "$T/mirror/logs" >/dev/null
-  python3 - "$a" "$b" "$c" "$d" <<'PY'
+  python3 - "$a" "$b" "$c" "$d" "$(cat "$T/rss")" <<'PY'
 import sys
-a, b, c, d = map(float, sys.argv[1:])
-print(f"round: sftp {b - a:.2f} s   mwsiem pull {c - b:.2f} s   ratio {(c - b) / (b - a):.2f}   pull again (nothing new) {d - c:.2f} s")
+a, b, c, d = map(float, sys.argv[1:5])
+print(f"round: sftp {b - a:.2f} s   mwsiem pull {c - b:.2f} s (peak RSS {int(sys.argv[5]) / 1024:.1f} MB)   ratio {(c - b) / (b - a):.2f}   pull again (nothing new) {d - c:.2f} s")
 PY
 done
