@@ -172,6 +172,9 @@ impl Remote {
             let mut handle = match (connected, refused) {
                 (_, Some(HostKeyOutcome::Refused(why))) => return Err(PullError::HostKey(why)),
                 (Ok(h), _) => h,
+                (Err(e @ (russh::Error::InactivityTimeout | russh::Error::ConnectionTimeout)), _) => {
+                    return Err(PullError::Timeout(format!("connecting to {}: {e}", opts.url)));
+                }
                 (Err(e), _) => return Err(PullError::Connect(opts.url.to_string(), e.to_string())),
             };
             authenticate(&mut handle, opts, keys, password).await?;
