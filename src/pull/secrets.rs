@@ -1,9 +1,10 @@
 //! Credentials for the server: private keys and passwords, read so that none of them ends up
 //! in a log, an error message or the process list.
 //!
-//! * A private key file, and a password file, that its group or others can read are refused,
-//!   as OpenSSH refuses such a key ("UNPROTECTED PRIVATE KEY FILE"): a readable key is a leaked
-//!   key. The mode is read from the opened file, so a swap between check and read is caught.
+//! * A private key file, and a password file, of our own that its group or others can read are
+//!   refused, as OpenSSH refuses such a key ("UNPROTECTED PRIVATE KEY FILE"): a readable key is
+//!   a leaked key. The mode is read from the opened file, so a swap between check and read is
+//!   caught.
 //! * An encrypted key's passphrase and a password come from an environment variable (named in
 //!   the config, so a service manager can inject it) or a file, never from the command line.
 //! * [`Secret`] has no `Display` and a `Debug` that prints `***`.
@@ -11,7 +12,7 @@
 use russh::keys::PrivateKey;
 use std::fmt;
 use std::io::Read as _;
-use std::os::unix::fs::PermissionsExt as _;
+use std::os::unix::fs::{MetadataExt as _, PermissionsExt as _};
 use std::path::{Path, PathBuf};
 
 /// A password or passphrase. Its bytes are overwritten when it is dropped.
@@ -79,8 +80,14 @@ fn read_private(path: &Path) -> Result<String, CredentialError> {
         source,
     };
     let mut file = std::fs::File::open(path).map_err(read_err)?;
-    let mode = file.metadata().map_err(read_err)?.permissions().mode();
-    if mode & 0o077 != 0 {
+    let meta = file.metadata().map_err(read_err)?;
+    let mode = meta.permissions().mode();
+    // OpenSSH's rule (sshkey_perm_ok): a file of our own that group or others may read. A key
+    // another user owns and lets our group read (root:mwsiem 0640, as configuration
+    // management deploys it) is accepted, as ssh accepts it.
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let ours = meta.uid() == unsafe { libc::geteuid() };
+    if ours && mode & 0o077 != 0 {
         return Err(CredentialError::TooOpen {
             path: path.to_owned(),
             mode: mode & 0o7777,
@@ -218,5 +225,16 @@ mod tests {
         ));
         write(&p, 0o600, "not a key\n");
         assert!(matches!(load_key(&p, "X"), Err(CredentialError::BadKey { .. })));
+    }
+
+    #[test]
+    fn another_users_group_readable_file_is_accepted_as_ssh_accepts_it() {
+        // root:mwsiem 0640 as configuration management deploys it; here: owned by nobody, read
+        // by root (the tests run as root).
+        let dir = crate::ingest::scratch_dir("secrets-owner");
+        let p = dir.join("pw");
+        write(&p, 0o640, "hunter2\n");
+        std::os::unix::fs::chown(&p, Some(65534), None).expect("the tests run as root");
+        assert_eq!(read_password(&PasswordSource::File(p)).unwrap().expose(), "hunter2");
     }
 }
