@@ -724,7 +724,7 @@ fn everything_can_come_from_the_sftp_table_of_the_config() {
         &config,
         format!(
             "[sftp]\nurl = \"{}\"\nmirror = \"mirror\"\nknown_hosts = \"{}\"\nidentity = [\"id\"]\n\
-             passphrase_env = \"KEY_PASS\"\nsince = \"2025-01-01\"\ntimeout = \"10s\"\nretries = 0\n",
+             passphrase_env = \"KEY_PASS\"\nsince = \"2025-01-01\"\ntimeout = \"10s\"\nretries = 0\nbackoff = \"100ms\"\n",
             server.url(),
             server.known_hosts().display()
         ),
@@ -754,9 +754,17 @@ fn everything_can_come_from_the_sftp_table_of_the_config() {
     cmd.env("KEY_PASS", PASSPHRASE);
     let e = ok(run(cmd));
     assert!(e.contains("1 file: 1 new"), "{e}");
-    // A misspelled key is an error, not ignored.
+    // A misspelled key, or a bad value, is an error, not ignored.
     std::fs::write(&config, "[sftp]\nurl = \"sftp://u@h/\"\nidentiy = \"id\"\n").unwrap();
     let mut cmd = mwsiem();
     cmd.arg("pull").arg("-c").arg(&config);
     fails(run(cmd), 2, "unknown field `identiy`");
+    std::fs::write(
+        &config,
+        "[sftp]\nurl = \"sftp://u@h/\"\nmirror = \"m\"\nbackoff = \"soon\"\n",
+    )
+    .unwrap();
+    let mut cmd = mwsiem();
+    cmd.arg("pull").arg("-c").arg(&config);
+    fails(run(cmd), 2, "sftp.backoff: `soon` is not a duration");
 }

@@ -47,9 +47,9 @@ pub struct SftpArgs {
     /// Retries after a failed connection or a dropped transfer [default: 4].
     #[arg(long, value_name = "N")]
     pub retries: Option<u32>,
-    /// Wait before the first retry; doubled each time, at most 1m.
-    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse_duration)]
-    pub backoff: Duration,
+    /// Wait before the first retry; doubled each time, at most 1m [default: 1s].
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub backoff: Option<Duration>,
 }
 
 impl SftpArgs {
@@ -65,6 +65,7 @@ impl SftpArgs {
             || self.password_file.is_some()
             || self.timeout.is_some()
             || self.retries.is_some()
+            || self.backoff.is_some()
     }
 }
 
@@ -219,7 +220,7 @@ pub fn resolve(
             },
             mirror: MirrorOptions { mirror, since },
             retries: args.retries.or(c.retries).unwrap_or(4),
-            backoff: args.backoff,
+            backoff: duration(args.backoff, &c.backoff, "backoff", Duration::from_secs(1))?,
         },
         interval,
     })

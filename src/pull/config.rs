@@ -13,6 +13,7 @@
 //! interval = "15m"                            # follow --sftp: time between pulls
 //! timeout = "30s"
 //! retries = 4
+//! backoff = "1s"                              # the first retry's wait, doubled each time
 //! ```
 //!
 //! Relative paths are relative to the config file. No key holds a secret itself.
@@ -35,6 +36,7 @@ pub struct SftpConfig {
     pub interval: Option<String>,
     pub timeout: Option<String>,
     pub retries: Option<u32>,
+    pub backoff: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
