@@ -4,18 +4,10 @@ mod common;
 
 use common::*;
 use std::io::Write;
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 
 fn mwsiem(args: &[&str]) -> Output {
-    mwsiem_cmd().args(args).output().unwrap()
-}
-
-/// The binary, with its precompiled-component cache kept inside the build directory.
-fn mwsiem_cmd() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_mwsiem"));
-    cmd.current_dir(repo())
-        .env("MWSIEM_CACHE_DIR", env!("CARGO_TARGET_TMPDIR"));
-    cmd
+    common::mwsiem().args(args).output().unwrap()
 }
 
 fn tmp(name: &str) -> std::path::PathBuf {
@@ -101,7 +93,7 @@ fn non_utf8_dead_letters_are_base64() {
 fn stdin_gives_the_same_events_as_the_file() {
     let path = repo().join("testdata/cases/v2_external_api.json");
     let from_file = mwsiem(&["replay", path.to_str().unwrap(), "-q"]);
-    let mut child = mwsiem_cmd()
+    let mut child = common::mwsiem()
         .args(["replay", "-", "-q"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

@@ -11,7 +11,7 @@ mod credentials;
 #[path = "common/mirror.rs"]
 mod mirror;
 
-use common::repo;
+use common::{mwsiem, repo, scratch};
 use credentials::Rng;
 use mirror::Mirror;
 use std::collections::BTreeMap;
@@ -20,20 +20,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-fn mwsiem() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_mwsiem"));
-    cmd.current_dir(repo())
-        .env("MWSIEM_CACHE_DIR", env!("CARGO_TARGET_TMPDIR"));
-    cmd
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("follow-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
 /// Where a follow run keeps its state and writes.
 struct Run {
     dir: PathBuf,
@@ -41,7 +27,9 @@ struct Run {
 
 impl Run {
     fn new(name: &str) -> Run {
-        Run { dir: scratch(name) }
+        Run {
+            dir: scratch(&format!("follow-{name}")),
+        }
     }
 
     fn state(&self) -> PathBuf {

@@ -9,30 +9,14 @@ mod proxy;
 #[path = "common/sshd.rs"]
 mod sshd;
 
-use common::repo;
+use common::{mwsiem, repo, scratch};
 use proxy::Proxy;
 use sshd::{PASSPHRASE, PASSWORD, Sshd};
 use std::collections::BTreeMap;
 use std::os::unix::fs::{MetadataExt as _, PermissionsExt as _};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant, SystemTime};
-
-fn mwsiem() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_mwsiem"));
-    cmd.current_dir(repo())
-        .env("MWSIEM_CACHE_DIR", env!("CARGO_TARGET_TMPDIR"))
-        .env_remove("MWSIEM_SFTP_PASSWORD")
-        .env_remove("MWSIEM_SFTP_PASSPHRASE");
-    cmd
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("pull-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 /// `mwsiem pull` of `server` into `mirror`, logging in with the plain ed25519 key.
 fn pull(server: &Sshd, mirror: &Path) -> Command {
@@ -173,7 +157,7 @@ fn first_mirror_then_only_what_changed() {
     let server = Sshd::start("incremental");
     let root = server.root();
     copy_tree(&repo().join("testdata/sftp"), &root);
-    let dir = scratch("incremental");
+    let dir = scratch("pull-incremental");
     let mirror = dir.join("mirror");
     let before = server_fingerprint(&root);
 
@@ -285,7 +269,7 @@ fn transfer_cut_by_killing_the_server_resumes_after_restart() {
         &lines(4, 1000),
         60,
     );
-    let mirror = scratch("resume").join("mirror");
+    let mirror = scratch("pull-resume").join("mirror");
     let (proxy, child) = held_pull(&server, 8 << 20, |port| {
         with_key(pull_via(&server, port, &mirror), &server, "id_ed25519")
     });
@@ -328,7 +312,7 @@ fn file_rewritten_during_its_transfer_is_fetched_again() {
     let server = Sshd::start("rewrite");
     let root = server.root();
     put(&root.join(BIG), &lines(5, 48 << 20), 60);
-    let mirror = scratch("rewrite").join("mirror");
+    let mirror = scratch("pull-rewrite").join("mirror");
     let (proxy, child) = held_pull(&server, 6 << 20, |port| {
         with_key(pull_via(&server, port, &mirror), &server, "id_ed25519")
     });
@@ -350,7 +334,7 @@ fn file_rewritten_during_its_transfer_is_fetched_again() {
 fn host_keys_are_checked_like_openssh() {
     let server = Sshd::start("hostkey");
     copy_tree(&repo().join("testdata/sftp"), &server.root());
-    let dir = scratch("hostkey");
+    let dir = scratch("pull-hostkey");
     let mirror = dir.join("mirror");
     let trusted = std::fs::read_to_string(server.known_hosts()).unwrap();
     let other = std::fs::read_to_string(server.dir.join("host_other.pub")).unwrap();
@@ -408,7 +392,7 @@ fn host_keys_are_checked_like_openssh() {
 fn credentials_keys_passwords_and_refusals() {
     let server = Sshd::start("creds");
     copy_tree(&repo().join("testdata/sftp"), &server.root());
-    let dir = scratch("creds");
+    let dir = scratch("pull-creds");
     let mut n = 0;
     let mut fresh = || {
         n += 1;
@@ -490,7 +474,7 @@ fn unreadable_directories_and_files_are_reported_the_rest_mirrored() {
         std::fs::Permissions::from_mode(0o600),
     )
     .unwrap();
-    let mirror = scratch("unreadable").join("mirror");
+    let mirror = scratch("pull-unreadable").join("mirror");
     let e = fails(
         run(with_key(pull(&server, &mirror), &server, "id_ed25519")),
         1,
@@ -517,7 +501,7 @@ fn unreadable_directories_and_files_are_reported_the_rest_mirrored() {
 fn a_hanging_server_times_out_and_is_retried_with_backoff() {
     let server = Sshd::start("hang");
     copy_tree(&repo().join("testdata/sftp"), &server.root());
-    let dir = scratch("hang");
+    let dir = scratch("pull-hang");
     server.freeze();
     let start = Instant::now();
     let mut cmd = with_key(pull_bare(&server, server.port, &dir.join("m1")), &server, "id_ed25519");
@@ -579,7 +563,7 @@ fn follow_sftp_events_equal_a_replay_of_the_server_tree() {
     let template = template.lines().next().unwrap().to_owned();
     let day = root.join("logs/2025-11-03/2025-11-03_audit_log.json");
     put(&day, records(&template, "a", 50).as_bytes(), 60);
-    let dir = scratch("follow");
+    let dir = scratch("pull-follow");
     let (mirror, state, events) = (dir.join("mirror"), dir.join("state"), dir.join("events.ndjson"));
     let (url, known_hosts, key) = (server.url(), server.known_hosts(), server.key("id_ed25519"));
     let follow = |extra: &[&str]| {
@@ -683,7 +667,7 @@ unsafe extern "C" {
 fn a_transfer_that_stalls_mid_file_times_out_and_two_pulls_never_share_a_mirror() {
     let server = Sshd::start("stall");
     put(&server.root().join(BIG), &lines(7, 32 << 20), 60);
-    let mirror = scratch("stall").join("mirror");
+    let mirror = scratch("pull-stall").join("mirror");
     let (proxy, child) = held_pull(&server, 4 << 20, |port| {
         let mut cmd = with_key(pull_bare(&server, port, &mirror), &server, "id_ed25519");
         cmd.args(["--timeout", "1s", "--retries", "1", "--backoff", "100ms"]);
@@ -716,7 +700,7 @@ fn a_transfer_that_stalls_mid_file_times_out_and_two_pulls_never_share_a_mirror(
 fn everything_can_come_from_the_sftp_table_of_the_config() {
     let server = Sshd::start("config");
     copy_tree(&repo().join("testdata/sftp"), &server.root());
-    let dir = scratch("config");
+    let dir = scratch("pull-config");
     let config = dir.join("mwsiem.toml");
     std::fs::copy(server.key("id_encrypted"), dir.join("id")).unwrap();
     std::fs::set_permissions(dir.join("id"), std::fs::Permissions::from_mode(0o600)).unwrap();

@@ -4,17 +4,10 @@
 
 mod common;
 
-use common::repo;
+use common::{mwsiem, repo};
 use std::io::{BufRead, BufReader, Write};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
-
-fn mwsiem() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_mwsiem"));
-    cmd.current_dir(repo())
-        .env("MWSIEM_CACHE_DIR", env!("CARGO_TARGET_TMPDIR"));
-    cmd
-}
 
 fn fixture_lines() -> Vec<String> {
     std::fs::read_to_string(repo().join("testdata/sftp/logs/2024-08-20/2024-08-20_audit_log.json"))

@@ -10,12 +10,13 @@ use crate::ingest::duration::parse_duration;
 use crate::ingest::follow::{FollowError, Follower, Options};
 use crate::ingest::output::{Recovery, Role, Sink};
 use crate::ingest::state::{Commit, OutputMark, State, StateError};
-use crate::pull::{PullError, PullOptions, pull, summary_line};
+use crate::pull::{PullError, PullOptions, pull_every, report_to_stderr};
 use anyhow::{Context as _, anyhow};
+use std::ops::ControlFlow;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 #[derive(clap::Args, Debug)]
 pub struct FollowArgs {
@@ -200,32 +201,22 @@ impl Puller {
         let refusal = Arc::new(Mutex::new(None));
         let slot = Arc::clone(&refusal);
         std::thread::spawn(move || {
-            while !STOP.load(Ordering::Relaxed) {
-                match pull(&opts) {
-                    Ok((report, took)) => {
-                        if !quiet {
-                            eprintln!("{}", summary_line(&opts.connect.url, &report, took));
-                        }
-                        for p in &report.problems {
-                            eprintln!("mwsiem: pull: {p}");
-                        }
-                    }
-                    Err(e) if e.is_refusal() => {
-                        *slot.lock().unwrap_or_else(|p| p.into_inner()) = Some((opts.connect.url.to_string(), e));
-                        STOP.store(true, Ordering::Relaxed);
-                        return;
-                    }
-                    Err(e) => eprintln!(
-                        "mwsiem: pull {}: {e}; the next pull is in {}s",
-                        opts.connect.url,
-                        interval.as_secs()
-                    ),
+            let url = &opts.connect.url;
+            pull_every(&opts, interval, &STOP, |outcome| match outcome {
+                Ok((report, took)) => {
+                    report_to_stderr(url, &report, took, quiet);
+                    ControlFlow::Continue(())
                 }
-                let until = Instant::now() + interval;
-                while !STOP.load(Ordering::Relaxed) && Instant::now() < until {
-                    std::thread::sleep(Duration::from_millis(100).min(until - Instant::now()));
+                Err(e) if e.is_refusal() => {
+                    *slot.lock().unwrap_or_else(|p| p.into_inner()) = Some((url.to_string(), e));
+                    STOP.store(true, Ordering::Relaxed);
+                    ControlFlow::Break(())
                 }
-            }
+                Err(e) => {
+                    eprintln!("mwsiem: pull {url}: {e}; the next pull is in {}s", interval.as_secs());
+                    ControlFlow::Continue(())
+                }
+            });
         });
         Puller::Running { refusal }
     }

@@ -6,7 +6,7 @@ use crate::ingest::duration::parse_duration;
 use crate::pull::config::SftpConfig;
 use crate::pull::secrets::{PasswordSource, default_identities};
 use crate::pull::url::SftpUrl;
-use crate::pull::{ConnectOptions, MirrorOptions, PullError, PullOptions, known_hosts, pull, summary_line};
+use crate::pull::{ConnectOptions, MirrorOptions, PullError, PullOptions, known_hosts, pull, report_to_stderr};
 use anyhow::{Context as _, anyhow};
 use chrono::NaiveDate;
 use std::path::{Path, PathBuf};
@@ -105,12 +105,7 @@ pub fn pull_command(args: PullArgs) -> Result<(), Failure> {
 pub fn run_pull(opts: &PullOptions, quiet: bool) -> Result<(), Failure> {
     match pull(opts) {
         Ok((report, took)) => {
-            if !quiet {
-                eprintln!("{}", summary_line(&opts.connect.url, &report, took));
-            }
-            for p in &report.problems {
-                eprintln!("mwsiem: pull: {p}");
-            }
+            report_to_stderr(&opts.connect.url, &report, took, quiet);
             if report.problems.is_empty() {
                 Ok(())
             } else {

@@ -128,6 +128,14 @@ impl io::Read for StableReader<'_> {
     }
 }
 
+/// Up to `len` bytes at `start` (fewer only at the end of the file).
+pub fn read_bytes_at(file: &File, start: u64, len: u64) -> io::Result<Vec<u8>> {
+    let mut buf = vec![0; usize::try_from(len).unwrap_or(0)];
+    let got = read_full_at(file, &mut buf, start)?;
+    buf.truncate(got);
+    Ok(buf)
+}
+
 fn read_full_at(file: &File, buf: &mut [u8], start: u64) -> io::Result<usize> {
     let mut got = 0;
     while got < buf.len() {
@@ -175,11 +183,10 @@ impl Prefix {
 /// SHA-256 of `len` bytes at `start`; a file shorter than that digests what it has, so it
 /// cannot match a checkpoint taken when it was longer.
 fn digest(file: &File, start: u64, len: u64) -> io::Result<[u8; 32]> {
-    let mut buf = vec![0; usize::try_from(len).unwrap_or(0)];
-    let got = read_full_at(file, &mut buf, start)?;
+    let bytes = read_bytes_at(file, start, len)?;
     let mut h = Sha256::new();
-    h.update((got as u64).to_le_bytes());
-    h.update(&buf[..got]);
+    h.update((bytes.len() as u64).to_le_bytes());
+    h.update(&bytes);
     Ok(h.finalize().into())
 }
 

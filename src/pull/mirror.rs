@@ -25,17 +25,18 @@
 use super::PullError;
 use super::session::{EntryKind, Remote, RemoteEntry};
 use super::url::SftpUrl;
+use crate::ingest::identity::read_bytes_at;
 use chrono::NaiveDate;
 use std::fs::File;
-use std::io::{Read as _, Seek as _, SeekFrom, Write as _};
+use std::io::{Seek as _, SeekFrom, Write as _};
 use std::os::unix::fs::{MetadataExt as _, OpenOptionsExt as _};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// The two layouts' roots on the server, in the order their dates interleave.
 const LAYOUTS: [&str; 2] = ["logs", "logs/v1"];
-/// How much of a file is compared at each checkpoint.
-const WINDOW: u64 = 4096;
+/// How much of a file is compared at each checkpoint: the window `follow` checks too.
+const WINDOW: u64 = crate::ingest::identity::PREFIX_WINDOW;
 /// Transfers of one file per pull before it is left for the next pull.
 const ATTEMPTS: usize = 3;
 const PART_SUFFIX: &str = ".mwsiem-part";
@@ -282,7 +283,7 @@ async fn transfer(
         // The part is only worth keeping if its end still matches the server.
         let keep = have <= size - from && {
             let n = have.min(WINDOW);
-            let ours = read_file_at(&mut file, have - n, n).map_err(|e| PullError::local(&part, e))?;
+            let ours = read_bytes_at(&file, have - n, n).map_err(|e| PullError::local(&part, e))?;
             remote.read_at(rpath, from + have - n, n as usize).await? == ours
         };
         if keep {
@@ -317,7 +318,7 @@ async fn transfer(
         return changed();
     }
     for (at, n) in windows(&[0, from, size], size) {
-        let ours = read_assembled(local, from, &mut file, at, n).map_err(|e| PullError::local(&part, e))?;
+        let ours = read_assembled(local, from, &file, at, n).map_err(|e| PullError::local(&part, e))?;
         if remote.read_at(rpath, at, n as usize).await? != ours {
             return changed();
         }
@@ -366,7 +367,7 @@ fn windows(points: &[u64], len: u64) -> Vec<(u64, u64)> {
 }
 
 /// Bytes `[at, at+n)` of the file being assembled: the local prefix below `from`, the part above.
-fn read_assembled(local: &Path, from: u64, part: &mut File, at: u64, n: u64) -> std::io::Result<Vec<u8>> {
+fn read_assembled(local: &Path, from: u64, part: &File, at: u64, n: u64) -> std::io::Result<Vec<u8>> {
     let mut out = Vec::with_capacity(n as usize);
     if at < from {
         let k = n.min(from - at);
@@ -374,21 +375,14 @@ fn read_assembled(local: &Path, from: u64, part: &mut File, at: u64, n: u64) -> 
     }
     if at + n > from {
         let start = at.max(from);
-        out.extend(read_file_at(part, start - from, at + n - start)?);
+        out.extend(read_bytes_at(part, start - from, at + n - start)?);
     }
     Ok(out)
 }
 
 fn read_local(path: &Path, at: u64, n: u64) -> Result<Vec<u8>, PullError> {
-    let mut f = File::open(path).map_err(|e| PullError::local(path, e))?;
-    read_file_at(&mut f, at, n).map_err(|e| PullError::local(path, e))
-}
-
-fn read_file_at(f: &mut File, at: u64, n: u64) -> std::io::Result<Vec<u8>> {
-    f.seek(SeekFrom::Start(at))?;
-    let mut out = Vec::with_capacity(n as usize);
-    f.take(n).read_to_end(&mut out)?;
-    Ok(out)
+    let f = File::open(path).map_err(|e| PullError::local(path, e))?;
+    read_bytes_at(&f, at, n).map_err(|e| PullError::local(path, e))
 }
 
 /// Parts of earlier versions of the file are stale.
@@ -451,10 +445,10 @@ mod tests {
         let local = dir.join("f");
         std::fs::write(&local, b"0123456789").unwrap();
         std::fs::write(dir.join("p"), b"abcdef").unwrap();
-        let mut part = File::open(dir.join("p")).unwrap();
-        assert_eq!(read_assembled(&local, 10, &mut part, 7, 6).unwrap(), b"789abc");
-        assert_eq!(read_assembled(&local, 10, &mut part, 0, 4).unwrap(), b"0123");
-        assert_eq!(read_assembled(&local, 10, &mut part, 12, 4).unwrap(), b"cdef");
-        assert_eq!(read_assembled(&local, 0, &mut part, 2, 3).unwrap(), b"cde");
+        let part = File::open(dir.join("p")).unwrap();
+        assert_eq!(read_assembled(&local, 10, &part, 7, 6).unwrap(), b"789abc");
+        assert_eq!(read_assembled(&local, 10, &part, 0, 4).unwrap(), b"0123");
+        assert_eq!(read_assembled(&local, 10, &part, 12, 4).unwrap(), b"cdef");
+        assert_eq!(read_assembled(&local, 0, &part, 2, 3).unwrap(), b"cde");
     }
 }

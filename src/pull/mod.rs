@@ -44,7 +44,9 @@ pub mod url;
 pub use mirror::{MirrorOptions, Report};
 pub use session::ConnectOptions;
 
+use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 #[derive(Debug, thiserror::Error)]
@@ -161,6 +163,35 @@ pub fn pull(opts: &PullOptions) -> Result<(Report, Duration), PullError> {
             }
             Err(e) => return Err(e),
         }
+    }
+}
+
+/// Pulls every `interval` until `stop` is set or `each`, handed every outcome, breaks (a
+/// refusal under `follow --sftp`). The wait is cut short by `stop`.
+pub fn pull_every(
+    opts: &PullOptions,
+    interval: Duration,
+    stop: &AtomicBool,
+    mut each: impl FnMut(Result<(Report, Duration), PullError>) -> ControlFlow<()>,
+) {
+    while !stop.load(Ordering::Relaxed) {
+        if each(pull(opts)).is_break() {
+            return;
+        }
+        let until = Instant::now() + interval;
+        while !stop.load(Ordering::Relaxed) && Instant::now() < until {
+            std::thread::sleep(Duration::from_millis(100).min(until - Instant::now()));
+        }
+    }
+}
+
+/// A pull's summary (unless `quiet`) and its problems, on stderr.
+pub fn report_to_stderr(url: &url::SftpUrl, report: &Report, took: Duration, quiet: bool) {
+    if !quiet {
+        eprintln!("{}", summary_line(url, report, took));
+    }
+    for p in &report.problems {
+        eprintln!("mwsiem: pull: {p}");
     }
 }
 

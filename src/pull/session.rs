@@ -193,9 +193,9 @@ impl Remote {
         match tokio::time::timeout(timeout * 2, login).await {
             Ok(r) => r,
             Err(_) => Err(PullError::Timeout(format!(
-                "connecting to {} and logging in took longer than {}",
+                "connecting to {} and logging in took longer than {:?}",
                 opts.url,
-                show(timeout * 2)
+                timeout * 2
             ))),
         }
     }
@@ -341,29 +341,26 @@ fn sftp_error(path: &str, e: russh_sftp::client::error::Error) -> PullError {
             _ => PullError::Session(format!("{path}: {}: {}", s.status_code, s.error_message)),
         },
         E::Timeout => PullError::Timeout(format!("{path}: the server did not answer an SFTP request")),
-        // What russh-sftp reports when the channel went away under a request.
-        e if e.to_string().contains("dropped") || e.to_string().contains("closed") => {
-            PullError::Session(format!("the connection was lost during {path} ({e})"))
-        }
-        e => PullError::Session(format!("{path}: {e}")),
+        e => session_error(path, &e),
+    }
+}
+
+/// A failed request; "dropped"/"closed" is what russh-sftp says when the channel went away
+/// under it.
+fn session_error(path: &str, e: &dyn std::fmt::Display) -> PullError {
+    let text = e.to_string();
+    if text.contains("dropped") || text.contains("closed") {
+        PullError::Session(format!("the connection was lost during {path} ({text})"))
+    } else {
+        PullError::Session(format!("{path}: {text}"))
     }
 }
 
 fn io_error(path: &str, e: std::io::Error) -> PullError {
     if e.kind() == std::io::ErrorKind::TimedOut || e.to_string().contains("Timeout") {
         PullError::Timeout(format!("{path}: the server did not answer a read"))
-    } else if e.to_string().contains("dropped") || e.to_string().contains("closed") {
-        PullError::Session(format!("the connection was lost during {path} ({e})"))
     } else {
-        PullError::Session(format!("{path}: {e}"))
-    }
-}
-
-fn show(d: Duration) -> String {
-    if d.subsec_millis() == 0 {
-        format!("{}s", d.as_secs())
-    } else {
-        format!("{}ms", d.as_millis())
+        session_error(path, &e)
     }
 }
 

@@ -14,6 +14,25 @@ pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// The binary, run from the repository, with its precompiled-component cache inside the build
+/// directory and no SFTP secret inherited from the environment.
+pub fn mwsiem() -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_mwsiem"));
+    cmd.current_dir(repo())
+        .env("MWSIEM_CACHE_DIR", env!("CARGO_TARGET_TMPDIR"))
+        .env_remove("MWSIEM_SFTP_PASSWORD")
+        .env_remove("MWSIEM_SFTP_PASSPHRASE");
+    cmd
+}
+
+/// An empty directory of its own in the build's temporary directory (`name`, the process id).
+pub fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
 /// Regenerate golden files instead of comparing (`MWSIEM_BLESS=1 cargo test`).
 pub fn bless() -> bool {
     std::env::var_os("MWSIEM_BLESS").is_some()
