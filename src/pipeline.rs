@@ -6,7 +6,7 @@ use crate::enrich::{NoDirectory, UserDirectory, enrich_ips, enrich_target, enric
 use crate::error::RecordError;
 use crate::json::{self, Map, Value};
 use crate::lines::LineRecord;
-use crate::ocsf::normalize;
+use crate::ocsf::{describe, normalize};
 use crate::redact::Redactor;
 use std::sync::Arc;
 
@@ -86,6 +86,7 @@ impl Pipeline {
             add_source_metadata(&mut ocsf, meta);
         }
         self.redactor.redact(&mut ocsf);
+        describe(&mut ocsf, kind);
         if self.config.output.raw_data {
             // The record as received, re-parsed (decoding consumed the first tree) and with its
             // credentials redacted like `unmapped`; after the event's own redaction, so no

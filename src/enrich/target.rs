@@ -112,18 +112,19 @@ pub const SKILL_RULES: [(&str, &str, &str); 27] = [
     ("GitHub", "/members", "Group Operations"),
 ];
 
-/// The skill a call to `system` at `path` most likely served, with the rule that decided.
-pub fn skill_of(system: Option<TargetSystem>, path: &str) -> (&'static str, String) {
+/// The skill a call to `system` at `path` most likely served, with the rule that decided it;
+/// no rule for `System`, the vendor's own fallback.
+pub fn skill_of(system: Option<TargetSystem>, path: &str) -> (&'static str, Option<String>) {
     let Some(system) = system else {
-        return ("System", "no known target system".to_owned());
+        return ("System", None);
     };
     let path = path.to_ascii_lowercase();
     for (product, fragment, skill) in SKILL_RULES {
         if product == system.product && path.contains(fragment) {
-            return (skill, format!("{product} path contains {fragment:?}"));
+            return (skill, Some(format!("{product} path contains {fragment:?}")));
         }
     }
-    ("System", format!("no {} path rule matched", system.product))
+    ("System", None)
 }
 
 /// Adds the target system (`api.service`, `dst_endpoint.svc_name`, an enrichment) and the likely
@@ -156,13 +157,13 @@ pub fn enrich_target(event: &mut Map<'_>) {
         if let Some(Value::Object(dst)) = event.get_mut("dst_endpoint") {
             dst.insert("svc_name", Value::str(sys.product));
         }
-        let mut data = Map::with_capacity(2);
+        // The product is the enrichment's value; `data` holds what the event has nowhere else.
+        let mut data = Map::with_capacity(1);
         data.insert("vendor", Value::str(sys.vendor));
-        data.insert("product", Value::str(sys.product));
         push_enrichment(event, enrichment("target_system", sys.product, "Vendor Product", data));
     }
     let mut data = Map::with_capacity(1);
-    data.insert("rule", Value::str(rule));
+    data.insert_opt("rule", rule.map(Value::str));
     push_enrichment(event, enrichment("moveworks_skill", skill, "Heuristic", data));
 }
 

@@ -81,8 +81,24 @@ pub(super) fn external_api(e: ExternalApiEvent<'_>) -> ClassEvent<'_> {
         c.fields.insert("http_response", Value::Object(response));
         c.status_code = Some(text);
     }
-    c.leftover = e.extra;
+    let mut leftover = e.extra;
+    // OCSF's `trace` profile: the v2 export's trace id is the one attribute `trace` requires.
+    if let Some(trace_id) = leftover.take_if("trace_id", non_empty_text) {
+        let mut trace = Map::with_capacity(1);
+        trace.insert("uid", Value::String(trace_id));
+        c.fields.insert("trace", Value::Object(trace));
+        c.profiles.push("trace");
+    }
+    c.leftover = leftover;
     c
+}
+
+/// A non-empty string (ids): anything else stays for `unmapped`.
+fn non_empty_text<'a>(v: &Value<'a>) -> Option<Cow<'a, str>> {
+    match v {
+        Value::String(s) if !s.is_empty() => Some(s.clone()),
+        _ => None,
+    }
 }
 
 pub(super) fn user_token_log(e: UserTokenLogEvent<'_>) -> ClassEvent<'_> {
@@ -91,7 +107,7 @@ pub(super) fn user_token_log(e: UserTokenLogEvent<'_>) -> ClassEvent<'_> {
     if status == 99 {
         c.status_other = Some(e.status.clone());
     }
-    c.status_detail = Some(e.status);
+    c.status_code = Some(e.status);
     c.fields.insert("actor", moveworks_actor(e.user_id));
     let mut api = Map::with_capacity(1);
     let operation = match &e.operation {
@@ -102,7 +118,8 @@ pub(super) fn user_token_log(e: UserTokenLogEvent<'_>) -> ClassEvent<'_> {
     c.fields.insert("api", Value::Object(api));
     c.fields.insert("src_endpoint", moveworks_endpoint());
     let mut leftover = e.extra;
-    if let Some(op) = e.operation {
+    if let Some(mut op) = e.operation {
+        c.status_detail = op.extra.take_if("error", non_empty_text);
         if let Some(id) = op.integration_id {
             let mut resource = Map::with_capacity(2);
             resource.insert("uid", Value::String(id));

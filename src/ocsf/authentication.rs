@@ -1,7 +1,8 @@
 //! Authentication (3002): AUTHENTICATION logins and logouts.
 //!
 //! `authn_event_type` (`AUTHN_EVENT_LOGIN_SUCCESS`) gives both the activity (LOGIN/LOGOUT) and the
-//! outcome (its suffix); it is kept whole in `status_detail`.
+//! outcome (its suffix); it is kept whole in `status_code`. The identity provider's reason for
+//! the outcome (`idp_metadata.reason`, `INVALID_CREDENTIALS`) is the `status_detail`.
 
 use super::table::AUTHENTICATION;
 use super::{ClassEvent, outcome_of, unknown_user, user_with_uid};
@@ -26,7 +27,7 @@ pub(super) fn authentication(e: AuthenticationEvent<'_>) -> ClassEvent<'_> {
     if activity == 99 {
         c.activity_other = Some(e.authn_event_type.clone());
     }
-    c.status_detail = Some(e.authn_event_type);
+    c.status_code = Some(e.authn_event_type);
     c.fields
         .insert("user", e.user_id.map_or_else(unknown_user, user_with_uid));
     // OCSF needs a service or dst_endpoint: without `app`, the service is Moveworks itself.
@@ -43,7 +44,11 @@ pub(super) fn authentication(e: AuthenticationEvent<'_>) -> ClassEvent<'_> {
         req.insert("user_agent", Value::String(ua));
         c.fields.insert("http_request", Value::Object(req));
     }
-    c.leftover = e.extra;
+    let mut leftover = e.extra;
+    if let Some(Value::Object(idp)) = leftover.get_mut("idp_metadata") {
+        c.status_detail = idp.take_str("reason").filter(|r| !r.is_empty());
+    }
+    c.leftover = leftover;
     c
 }
 

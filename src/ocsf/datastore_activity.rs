@@ -33,7 +33,7 @@ fn activity_of_operation(op: &str) -> u8 {
 /// Activity needs a database (or bucket, or table), so there is always one.
 fn directory(base_dn: Option<Cow<'_, str>>) -> Value<'_> {
     let mut db = Map::with_capacity(3);
-    db.insert("name", base_dn.map_or(Value::str("LDAP directory"), Value::String));
+    db.insert("name", base_dn.map_or(Value::str(super::LDAP_DIRECTORY), Value::String));
     db.insert("type_id", Value::int(99));
     db.insert("type", Value::str("LDAP Directory"));
     Value::Object(db)
@@ -52,6 +52,9 @@ pub(super) fn external_ldap_api(e: ExternalLdapApiEvent<'_>) -> ClassEvent<'_> {
         c.activity_other = Some(Cow::Borrowed("LDAP request"));
         c.fields.insert("actor", moveworks_actor(e.user_id));
         c.fields.insert("src_endpoint", moveworks_endpoint());
+        // A directory is a database even when its request text did not parse.
+        c.fields.insert("type_id", Value::int(1));
+        c.fields.insert("type", Value::str("Database"));
         c.fields.insert("database", directory(None));
         leftover.insert("request", Value::String(e.request));
         c.leftover = leftover;

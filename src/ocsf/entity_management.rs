@@ -5,6 +5,10 @@ use super::{ClassEvent, outcome_of, user_actor};
 use crate::decode::{AgentStudioLogEvent, ConfigChangeEvent};
 use crate::json::{Map, Value};
 
+/// `managed_entity.type_id` 99 Other: OCSF's kinds (device, user, group, organization, policy,
+/// email) have no configuration or Agent Studio object; `type` names it.
+const ENTITY_TYPE_OTHER: i64 = 99;
+
 /// Entity Management's activity for a CRUD word (`DELETE`, `AGENT_STUDIO_LOG_METHOD_READ`).
 fn activity_of_crud(word: &str) -> u8 {
     let w = word.to_ascii_uppercase();
@@ -30,6 +34,7 @@ pub(super) fn config_change(e: ConfigChangeEvent<'_>) -> ClassEvent<'_> {
     let mut entity = Map::with_capacity(3);
     entity.insert("name", Value::String(e.config_name));
     entity.insert("type", Value::str("Configuration"));
+    entity.insert("type_id", Value::int(ENTITY_TYPE_OTHER));
     entity.insert_opt("version", e.config_version.map(Value::String));
     c.fields.insert("entity", Value::Object(entity));
     c.leftover = e.extra;
@@ -46,7 +51,7 @@ pub(super) fn agent_studio_log(e: AgentStudioLogEvent<'_>) -> ClassEvent<'_> {
     if status == 99 {
         c.status_other = e.result.clone();
     }
-    c.status_detail = e.result;
+    c.status_code = e.result;
     c.fields.insert_opt("actor", user_actor(e.user_id));
     let mut entity = Map::with_capacity(3);
     match e.uivar_uuid {
@@ -55,6 +60,7 @@ pub(super) fn agent_studio_log(e: AgentStudioLogEvent<'_>) -> ClassEvent<'_> {
         None => entity.insert("name", Value::str("Agent Studio")),
     }
     entity.insert_opt("type", e.log_type.map(Value::String));
+    entity.insert("type_id", Value::int(ENTITY_TYPE_OTHER));
     c.fields.insert("entity", Value::Object(entity));
     c.leftover = e.extra;
     c

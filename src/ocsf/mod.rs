@@ -11,10 +11,13 @@ mod authentication;
 mod base_event;
 mod datastore_activity;
 mod entity_management;
+mod message;
+mod observables;
+mod path;
 pub mod table;
 mod user_access;
 
-use crate::decode::{EventBody, MoveworksEvent};
+use crate::decode::{EventBody, EventKind, MoveworksEvent};
 use crate::json::{Map, Value};
 use std::borrow::Cow;
 use table::{ACTIVITY_OTHER, OcsfClass, severity_caption, severity_id_of_log_level, status_caption};
@@ -24,6 +27,8 @@ pub const OCSF_VERSION: &str = "1.8.0";
 /// `metadata.product`.
 pub const PRODUCT_NAME: &str = "Moveworks Audit Logs";
 pub const VENDOR_NAME: &str = "Moveworks";
+/// `database.name` of an LDAP event whose request names no DN (the class needs a database).
+pub(crate) const LDAP_DIRECTORY: &str = "LDAP directory";
 
 /// What a class mapper produced.
 pub(crate) struct ClassEvent<'a> {
@@ -43,6 +48,8 @@ pub(crate) struct ClassEvent<'a> {
     pub leftover: Map<'a>,
     /// `metadata.labels`: flags such as an unparseable LDAP request.
     pub labels: Vec<&'static str>,
+    /// `metadata.profiles`: the OCSF profiles whose attributes the mapper filled (`trace`).
+    pub profiles: Vec<&'static str>,
 }
 
 impl<'a> ClassEvent<'a> {
@@ -59,6 +66,7 @@ impl<'a> ClassEvent<'a> {
             fields: Map::with_capacity(8),
             leftover: Map::new(),
             labels: Vec::new(),
+            profiles: Vec::new(),
         }
     }
 }
@@ -89,15 +97,12 @@ pub fn normalize<'a>(ev: MoveworksEvent<'a>) -> Map<'a> {
         (id, _) => Cow::Borrowed(class.activity_name(id).unwrap_or("Other")),
     };
     let type_uid = i64::from(class.uid) * 100 + i64::from(activity_id);
-    let type_name = class.type_name(activity_id).unwrap_or("Other");
     out.insert("class_uid", Value::int(class.uid.into()));
     out.insert("class_name", Value::str(class.name));
     out.insert("category_uid", Value::int(class.category_uid.into()));
-    out.insert_opt("category_name", class.category_name.map(Value::str));
     out.insert("activity_id", Value::int(activity_id.into()));
     out.insert("activity_name", Value::String(activity_name));
     out.insert("type_uid", Value::int(type_uid));
-    out.insert("type_name", Value::str(type_name));
 
     let severity_id = match env.severity.as_deref() {
         None => 0,
@@ -127,7 +132,11 @@ pub fn normalize<'a>(ev: MoveworksEvent<'a>) -> Map<'a> {
     out.insert_opt("status_code", c.status_code.take().map(Value::String));
     out.insert_opt("status_detail", c.status_detail.take().map(Value::String));
     out.insert("time", Value::int(env.time.epoch_ms));
-    out.insert_opt("timezone_offset", env.time.offset_minutes.map(|m| Value::int(m.into())));
+    // The export writes UTC without a zone (design.md, "Input"): no offset is an offset of 0.
+    out.insert(
+        "timezone_offset",
+        Value::int(env.time.offset_minutes.unwrap_or(0).into()),
+    );
     out.insert_opt("duration", c.duration.map(Value::int));
     for (k, v) in std::mem::take(&mut c.fields) {
         out.insert(k, v);
@@ -139,6 +148,14 @@ pub fn normalize<'a>(ev: MoveworksEvent<'a>) -> Map<'a> {
     product.insert("name", Value::str(PRODUCT_NAME));
     product.insert("vendor_name", Value::str(VENDOR_NAME));
     metadata.insert("product", Value::Object(product));
+    // `version` stays first: follow's dedupe finds an event by `"metadata":{"version":`.
+    metadata.insert_opt("uid", event_uid(&env.version, env.event_id.as_deref()).map(Value::str));
+    if !c.profiles.is_empty() {
+        metadata.insert(
+            "profiles",
+            Value::Array(c.profiles.iter().map(|p| Value::str(*p)).collect()),
+        );
+    }
     metadata.insert_opt("original_event_uid", env.event_id.map(Value::String));
     metadata.insert("event_code", Value::String(env.event_type));
     metadata.insert("log_version", Value::String(env.version));
@@ -159,6 +176,35 @@ pub fn normalize<'a>(ev: MoveworksEvent<'a>) -> Map<'a> {
     }
     out.insert_nonempty("unmapped", unmapped);
     out
+}
+
+/// Adds what is derived from the finished, redacted event: `message` and `observables`.
+///
+/// Run after redaction (see [`message`] and [`observables`] for why), so both repeat only what
+/// the event shows.
+pub fn describe(ev: &mut Map<'_>, kind: EventKind) {
+    let message = message::message(ev, kind);
+    let observables = observables::observables(ev, kind);
+    ev.insert("message", Value::str(message));
+    if !observables.is_empty() {
+        ev.insert("observables", Value::Array(observables));
+    }
+}
+
+/// `metadata.uid`: the export's schema version and event id, `2:Que5vMmYkJuB`.
+///
+/// The same identity `follow` deduplicates by (the two pipelines are kept apart, since a
+/// migration may export one event in both), so one record has one uid on every replay and in
+/// every engine. No hash: the VRL program has to compute the same string and the VRL builds we
+/// test against have no hash function. A record without an `event_id` gets none: nothing in it
+/// identifies it, and its content differs byte-wise between engines.
+pub(crate) fn event_uid(version: &str, event_id: Option<&str>) -> Option<String> {
+    let id = event_id.filter(|id| !id.is_empty())?;
+    let mut uid = String::with_capacity(version.len() + 1 + id.len());
+    uid.push_str(version);
+    uid.push(':');
+    uid.push_str(id);
+    Some(uid)
 }
 
 /// `actor` for calls Moveworks makes on a user's behalf: the app, and the user when known.

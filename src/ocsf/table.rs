@@ -2,7 +2,9 @@
 //!
 //! Every `class_uid`, `category_uid`, `activity_id`, `type_uid` and caption in an event comes from
 //! here, so they cannot disagree. The captions are OCSF's own (checked against the official
-//! compiled schema by the test suite, `testdata/ocsf/1.8.0/semantics.json`).
+//! compiled schema by the test suite, `testdata/ocsf/1.8.0/semantics.json`). `category_name` and
+//! `type_name` are not written: they are captions of `category_uid` and `type_uid` (OCSF
+//! optional), and the bytes go to `message` and `observables` instead (README, "Event size").
 
 /// An OCSF event class and the activities mwsiem uses in it.
 #[derive(Debug, PartialEq, Eq)]
@@ -10,21 +12,14 @@ pub struct OcsfClass {
     pub uid: u32,
     pub name: &'static str,
     pub category_uid: u32,
-    /// `None` for Base Event, which has no category.
-    pub category_name: Option<&'static str>,
-    /// `(activity_id, activity_name, type_name)`.
-    pub activities: &'static [(u8, &'static str, &'static str)],
+    /// `(activity_id, activity_name)`.
+    pub activities: &'static [(u8, &'static str)],
 }
 
 impl OcsfClass {
     /// The caption of `activity_id`, if this class defines it.
     pub fn activity_name(&self, id: u8) -> Option<&'static str> {
-        self.activities.iter().find(|(i, ..)| *i == id).map(|(_, n, _)| *n)
-    }
-
-    /// `type_name` for `activity_id` (`"API Activity: Create"`; `"...: Other"` for 99).
-    pub fn type_name(&self, id: u8) -> Option<&'static str> {
-        self.activities.iter().find(|(i, ..)| *i == id).map(|(.., t)| *t)
+        self.activities.iter().find(|(i, _)| *i == id).map(|(_, n)| *n)
     }
 }
 
@@ -32,14 +27,13 @@ pub const API_ACTIVITY: OcsfClass = OcsfClass {
     uid: 6003,
     name: "API Activity",
     category_uid: 6,
-    category_name: Some("Application Activity"),
     activities: &[
-        (0, "Unknown", "API Activity: Unknown"),
-        (1, "Create", "API Activity: Create"),
-        (2, "Read", "API Activity: Read"),
-        (3, "Update", "API Activity: Update"),
-        (4, "Delete", "API Activity: Delete"),
-        (99, "Other", "API Activity: Other"),
+        (0, "Unknown"),
+        (1, "Create"),
+        (2, "Read"),
+        (3, "Update"),
+        (4, "Delete"),
+        (99, "Other"),
     ],
 };
 
@@ -47,18 +41,17 @@ pub const DATASTORE_ACTIVITY: OcsfClass = OcsfClass {
     uid: 6005,
     name: "Datastore Activity",
     category_uid: 6,
-    category_name: Some("Application Activity"),
     activities: &[
-        (0, "Unknown", "Datastore Activity: Unknown"),
-        (1, "Read", "Datastore Activity: Read"),
-        (2, "Update", "Datastore Activity: Update"),
-        (3, "Connect", "Datastore Activity: Connect"),
-        (4, "Query", "Datastore Activity: Query"),
-        (5, "Write", "Datastore Activity: Write"),
-        (6, "Create", "Datastore Activity: Create"),
-        (7, "Delete", "Datastore Activity: Delete"),
-        (8, "List", "Datastore Activity: List"),
-        (99, "Other", "Datastore Activity: Other"),
+        (0, "Unknown"),
+        (1, "Read"),
+        (2, "Update"),
+        (3, "Connect"),
+        (4, "Query"),
+        (5, "Write"),
+        (6, "Create"),
+        (7, "Delete"),
+        (8, "List"),
+        (99, "Other"),
     ],
 };
 
@@ -66,27 +59,20 @@ pub const AUTHENTICATION: OcsfClass = OcsfClass {
     uid: 3002,
     name: "Authentication",
     category_uid: 3,
-    category_name: Some("Identity & Access Management"),
-    activities: &[
-        (0, "Unknown", "Authentication: Unknown"),
-        (1, "Logon", "Authentication: Logon"),
-        (2, "Logoff", "Authentication: Logoff"),
-        (99, "Other", "Authentication: Other"),
-    ],
+    activities: &[(0, "Unknown"), (1, "Logon"), (2, "Logoff"), (99, "Other")],
 };
 
 pub const ENTITY_MANAGEMENT: OcsfClass = OcsfClass {
     uid: 3004,
     name: "Entity Management",
     category_uid: 3,
-    category_name: Some("Identity & Access Management"),
     activities: &[
-        (0, "Unknown", "Entity Management: Unknown"),
-        (1, "Create", "Entity Management: Create"),
-        (2, "Read", "Entity Management: Read"),
-        (3, "Update", "Entity Management: Update"),
-        (4, "Delete", "Entity Management: Delete"),
-        (99, "Other", "Entity Management: Other"),
+        (0, "Unknown"),
+        (1, "Create"),
+        (2, "Read"),
+        (3, "Update"),
+        (4, "Delete"),
+        (99, "Other"),
     ],
 };
 
@@ -94,12 +80,11 @@ pub const USER_ACCESS_MANAGEMENT: OcsfClass = OcsfClass {
     uid: 3005,
     name: "User Access Management",
     category_uid: 3,
-    category_name: Some("Identity & Access Management"),
     activities: &[
-        (0, "Unknown", "User Access Management: Unknown"),
-        (1, "Assign Privileges", "User Access Management: Assign Privileges"),
-        (2, "Revoke Privileges", "User Access Management: Revoke Privileges"),
-        (99, "Other", "User Access Management: Other"),
+        (0, "Unknown"),
+        (1, "Assign Privileges"),
+        (2, "Revoke Privileges"),
+        (99, "Other"),
     ],
 };
 
@@ -107,11 +92,7 @@ pub const BASE_EVENT: OcsfClass = OcsfClass {
     uid: 0,
     name: "Base Event",
     category_uid: 0,
-    category_name: None,
-    activities: &[
-        (0, "Unknown", "Base Event: Unknown"),
-        (99, "Other", "Base Event: Other"),
-    ],
+    activities: &[(0, "Unknown"), (99, "Other")],
 };
 
 /// Every class mwsiem emits.
@@ -177,9 +158,6 @@ mod tests {
     #[test]
     fn every_class_defines_unknown_and_other() {
         for c in CLASSES {
-            for (id, name, type_name) in c.activities {
-                assert_eq!(*type_name, format!("{}: {name}", c.name), "{id}");
-            }
             assert_eq!(c.activity_name(0), Some("Unknown"), "{}", c.name);
             assert_eq!(c.activity_name(ACTIVITY_OTHER), Some("Other"), "{}", c.name);
         }
