@@ -51,12 +51,22 @@ fn the_validator_catches_broken_events() {
     let (_, event) = pipeline.process(&src).unwrap();
     let good: serde_json::Value = serde_json::from_slice(&event).unwrap();
     assert!(validator.errors(&good).is_empty());
-    let breakages: [(&str, serde_json::Value); 5] = [
+    let breakages: [(&str, serde_json::Value); 12] = [
         ("/type_uid", 600399.into()),
         ("/activity_name", "Read".into()),
         ("/severity", "Low".into()),
         ("/actor/bogus", true.into()),
         ("/time", "yesterday".into()),
+        ("/message", "".into()),
+        ("/metadata/uid", "2:another".into()),
+        // An observable with the wrong type, of a value the event does not hold, of an
+        // attribute the class does not have; a profile whose attributes are missing (`osint`
+        // makes `osint` required); a profile's attribute without the profile.
+        ("/observables/0/type_id", 4.into()),
+        ("/observables/0/value", "someone else".into()),
+        ("/observables/0/name", "actor.user.nickname".into()),
+        ("/metadata/profiles", serde_json::json!(["osint"])),
+        ("/trace", serde_json::json!({"uid": "t1"})),
     ];
     for (path, value) in breakages {
         let mut bad = good.clone();

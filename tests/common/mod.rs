@@ -7,6 +7,7 @@ use serde_json::Value as Json;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+pub mod requirements;
 pub mod shapes;
 pub mod vector_file_source;
 
@@ -131,10 +132,14 @@ pub fn render(outcomes: &[Outcome]) -> (String, String) {
 }
 
 /// The vendored OCSF 1.8.0 JSON Schemas plus the semantic checks of
-/// `shared/ocsf/validate_ocsf.py`, with captions from the official compiled schema.
+/// `shared/ocsf/validate_ocsf.py`, with captions from the official compiled schema, and the
+/// checks JSON Schema cannot make of `observables` and `metadata.profiles`.
 pub struct OcsfValidator {
-    schemas: HashMap<u64, jsonschema::Validator>,
+    /// By class uid and declared profiles (`""`, `"trace"`): a profile adds attributes, and the
+    /// schemas forbid any attribute they do not define.
+    schemas: HashMap<(u64, String), jsonschema::Validator>,
     semantics: Json,
+    requirements: requirements::Requirements,
 }
 
 impl OcsfValidator {
@@ -145,17 +150,29 @@ impl OcsfValidator {
         let mut schemas = HashMap::new();
         for (uid, class) in semantics["classes"].as_object().unwrap() {
             let name = class["name"].as_str().unwrap();
-            let schema: Json = serde_json::from_str(
-                &std::fs::read_to_string(dir.join(format!("ocsf-1.8.0-{name}.schema.json"))).unwrap(),
-            )
-            .unwrap();
-            let v = jsonschema::options()
-                .should_validate_formats(true)
-                .build(&schema)
-                .unwrap();
-            schemas.insert(uid.parse().unwrap(), v);
+            for entry in std::fs::read_dir(&dir).unwrap() {
+                let file = entry.unwrap().file_name().into_string().unwrap();
+                let Some(rest) = file.strip_prefix(&format!("ocsf-1.8.0-{name}")) else {
+                    continue;
+                };
+                let Some(profiles) = rest.strip_suffix(".schema.json") else {
+                    continue;
+                };
+                let schema: Json = serde_json::from_str(&std::fs::read_to_string(dir.join(&file)).unwrap()).unwrap();
+                let v = jsonschema::options()
+                    .should_validate_formats(true)
+                    .build(&schema)
+                    .unwrap();
+                let profiles = profiles.strip_prefix('+').unwrap_or(profiles).to_owned();
+                schemas.insert((uid.parse().unwrap(), profiles), v);
+            }
         }
-        OcsfValidator { schemas, semantics }
+        let requirements = requirements::Requirements::load();
+        OcsfValidator {
+            schemas,
+            semantics,
+            requirements,
+        }
     }
 
     /// Every schema and semantic error of one event (empty when valid).
@@ -163,14 +180,43 @@ impl OcsfValidator {
         let Some(uid) = ev["class_uid"].as_u64() else {
             return vec!["no class_uid".into()];
         };
-        let Some(validator) = self.schemas.get(&uid) else {
+        let Some(class) = self.semantics["classes"].get(uid.to_string()) else {
             return vec![format!("unknown class_uid {uid}")];
         };
-        let mut errs: Vec<String> = validator
-            .iter_errors(ev)
-            .map(|e| format!("{}: {}", e.instance_path(), e))
-            .collect();
-        let class = &self.semantics["classes"][uid.to_string()];
+        let class_name = class["name"].as_str().unwrap();
+        let mut errs = Vec::new();
+        let mut profiles: Vec<&str> = match &ev["metadata"]["profiles"] {
+            Json::Null => Vec::new(),
+            Json::Array(p) if !p.is_empty() => p.iter().filter_map(Json::as_str).collect(),
+            p => return vec![format!("metadata.profiles {p} is not a non-empty array of names")],
+        };
+        profiles.sort_unstable();
+        for p in &profiles {
+            if !self.requirements.allows_profile(class_name, p) {
+                errs.push(format!("profile {p} is not allowed in {class_name}"));
+            }
+        }
+        let Some(validator) = self.schemas.get(&(uid, profiles.join("+"))) else {
+            return vec![format!(
+                "no vendored schema for {class_name} with profiles {profiles:?}"
+            )];
+        };
+        errs.extend(
+            validator
+                .iter_errors(ev)
+                .map(|e| format!("{}: {}", e.instance_path(), e)),
+        );
+        errs.extend(self.observable_errors(class_name, ev));
+        if ev["message"].as_str().is_none_or(str::is_empty) {
+            errs.push("no message".into());
+        }
+        let md = &ev["metadata"];
+        if let Some(id) = md["original_event_uid"].as_str().filter(|id| !id.is_empty()) {
+            let want = format!("{}:{id}", md["log_version"].as_str().unwrap_or("?"));
+            if md["uid"] != want.as_str() {
+                errs.push(format!("metadata.uid {} is not {want:?}", md["uid"]));
+            }
+        }
         if ev["metadata"]["version"] != "1.8.0" {
             errs.push("metadata.version is not 1.8.0".into());
         }
@@ -216,6 +262,74 @@ impl OcsfValidator {
         }
         errs
     }
+}
+
+impl OcsfValidator {
+    /// Each observable must name an attribute of the event, hold its value, and have the
+    /// `type_id` the schema defines for that attribute (99 Other, with a `type`, where it
+    /// defines none).
+    fn observable_errors(&self, class: &str, ev: &Json) -> Vec<String> {
+        let mut errs = Vec::new();
+        let Some(list) = ev.get("observables") else {
+            return errs;
+        };
+        let Some(list) = list.as_array().filter(|l| !l.is_empty()) else {
+            return vec!["observables is not a non-empty array".into()];
+        };
+        for o in list {
+            let (Some(name), Some(type_id)) = (o["name"].as_str(), o["type_id"].as_u64()) else {
+                errs.push(format!("observable without name or type_id: {o}"));
+                continue;
+            };
+            if self.requirements.resolve(class, name).is_none() {
+                errs.push(format!("observable {name}: no such attribute in {class}"));
+                continue;
+            }
+            match self.requirements.observable_type(class, name) {
+                Some(want) if want != type_id => {
+                    errs.push(format!("observable {name}: type_id {type_id}, the schema says {want}"))
+                }
+                None if type_id != 99 || o["type"].as_str().is_none() => errs.push(format!(
+                    "observable {name}: the schema defines no type, so 99 with a type"
+                )),
+                _ => {}
+            }
+            let values = values_at(ev, name);
+            if !values.iter().any(|v| Some(v.as_str()) == o["value"].as_str()) {
+                errs.push(format!(
+                    "observable {name}: value {} is not in the event ({values:?})",
+                    o["value"]
+                ));
+            }
+        }
+        errs
+    }
+}
+
+/// The text of every value at a dotted path, through arrays (`resources.name`).
+pub fn values_at(ev: &Json, path: &str) -> Vec<String> {
+    let mut current = vec![ev];
+    for key in path.split('.') {
+        current = current
+            .into_iter()
+            .flat_map(|v| match v {
+                Json::Array(items) => items.iter().filter_map(|i| i.get(key)).collect::<Vec<_>>(),
+                v => v.get(key).into_iter().collect(),
+            })
+            .collect();
+    }
+    current
+        .into_iter()
+        .flat_map(|v| match v {
+            Json::Array(items) => items.iter().collect::<Vec<_>>(),
+            v => vec![v],
+        })
+        .filter_map(|v| match v {
+            Json::String(s) => Some(s.clone()),
+            Json::Number(n) => Some(n.to_string()),
+            _ => None,
+        })
+        .collect()
 }
 
 /// The text of every leaf (string, number, boolean, null) of a JSON tree, with numbers as
