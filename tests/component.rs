@@ -90,6 +90,11 @@ fn users_from_the_host_directory_enrich_both_engines_alike() {
     assert_eq!(ev["actor"]["user"]["email_addr"], "jane.doe@acme.example");
     assert_eq!(ev["actor"]["user"]["full_name"], "Jane Doe");
     assert_eq!(ev["actor"]["user"]["ldap_person"]["department"], "IT Operations");
+    // The directory's email is observed like the record's own values (and validated above).
+    assert_eq!(
+        ev["observables"][1],
+        serde_json::json!({"name": "actor.user.email_addr", "type_id": 5, "value": "jane.doe@acme.example"})
+    );
     assert!(OcsfValidator::load().errors(&ev).is_empty());
 }
 

@@ -57,6 +57,11 @@ impl Message {
     }
 
     fn value(&mut self, v: &str) -> &mut Self {
+        // A value of at most MAX_VALUE_CHARS bytes has at most as many characters.
+        if v.len() <= MAX_VALUE_CHARS {
+            self.0.push_str(v);
+            return self;
+        }
         match v.char_indices().nth(MAX_VALUE_CHARS) {
             None => self.0.push_str(v),
             Some((cut, _)) => {
