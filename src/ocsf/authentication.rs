@@ -46,7 +46,11 @@ pub(super) fn authentication(e: AuthenticationEvent<'_>) -> ClassEvent<'_> {
     }
     let mut leftover = e.extra;
     if let Some(Value::Object(idp)) = leftover.get_mut("idp_metadata") {
-        c.status_detail = idp.take_str("reason").filter(|r| !r.is_empty());
+        // An empty reason says nothing: it stays where it was, under `unmapped`.
+        c.status_detail = idp.take_if("reason", |v| match v {
+            Value::String(r) if !r.is_empty() => Some(r.clone()),
+            _ => None,
+        });
     }
     c.leftover = leftover;
     c
