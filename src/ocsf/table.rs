@@ -23,18 +23,21 @@ impl OcsfClass {
     }
 }
 
+/// The activities API Activity and Entity Management share (OCSF defines both alike).
+const CRUD_ACTIVITIES: &[(u8, &str)] = &[
+    (0, "Unknown"),
+    (1, "Create"),
+    (2, "Read"),
+    (3, "Update"),
+    (4, "Delete"),
+    (99, "Other"),
+];
+
 pub const API_ACTIVITY: OcsfClass = OcsfClass {
     uid: 6003,
     name: "API Activity",
     category_uid: 6,
-    activities: &[
-        (0, "Unknown"),
-        (1, "Create"),
-        (2, "Read"),
-        (3, "Update"),
-        (4, "Delete"),
-        (99, "Other"),
-    ],
+    activities: CRUD_ACTIVITIES,
 };
 
 pub const DATASTORE_ACTIVITY: OcsfClass = OcsfClass {
@@ -66,14 +69,7 @@ pub const ENTITY_MANAGEMENT: OcsfClass = OcsfClass {
     uid: 3004,
     name: "Entity Management",
     category_uid: 3,
-    activities: &[
-        (0, "Unknown"),
-        (1, "Create"),
-        (2, "Read"),
-        (3, "Update"),
-        (4, "Delete"),
-        (99, "Other"),
-    ],
+    activities: CRUD_ACTIVITIES,
 };
 
 pub const USER_ACCESS_MANAGEMENT: OcsfClass = OcsfClass {
