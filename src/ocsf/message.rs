@@ -22,7 +22,7 @@
 //! short line whatever the record holds. `transforms/vector/mwsiem.vrl` writes the same text.
 
 use super::datastore_activity::LABEL_LDAP_REQUEST_UNPARSED;
-use super::path::{text_at, value_at};
+use super::path::{text, text_at, value_at};
 use crate::decode::EventKind;
 use crate::json::{Map, Value};
 use std::borrow::Cow;
@@ -219,10 +219,6 @@ fn unknown(m: &mut Message, ev: &Map<'_>) {
 
 fn int_at(ev: &Map<'_>, key: &str) -> Option<i64> {
     ev.get(key).and_then(Value::as_i64)
-}
-
-fn text<'e>(v: &'e Value<'_>) -> Option<Cow<'e, str>> {
-    super::path::text(v)
 }
 
 /// The `value` of the first enrichment named `name`.
