@@ -97,6 +97,13 @@ fn server_fingerprint(root: &Path) -> Vec<(String, u64, i64)> {
         .collect()
 }
 
+/// A server whose export tree is a copy of `testdata/sftp`.
+fn serving_the_fixtures(name: &str) -> Sshd {
+    let server = Sshd::start(name);
+    copy_tree(&repo().join("testdata/sftp"), &server.root());
+    server
+}
+
 fn copy_tree(from: &Path, to: &Path) {
     for (rel, bytes) in tree(from) {
         let p = to.join(rel);
@@ -154,9 +161,8 @@ fn mirrored(root: &Path) -> BTreeMap<String, Vec<u8>> {
 
 #[test]
 fn first_mirror_then_only_what_changed() {
-    let server = Sshd::start("incremental");
+    let server = serving_the_fixtures("incremental");
     let root = server.root();
-    copy_tree(&repo().join("testdata/sftp"), &root);
     let dir = scratch("pull-incremental");
     let mirror = dir.join("mirror");
     let before = server_fingerprint(&root);
@@ -332,8 +338,7 @@ fn file_rewritten_during_its_transfer_is_fetched_again() {
 
 #[test]
 fn host_keys_are_checked_like_openssh() {
-    let server = Sshd::start("hostkey");
-    copy_tree(&repo().join("testdata/sftp"), &server.root());
+    let server = serving_the_fixtures("hostkey");
     let dir = scratch("pull-hostkey");
     let mirror = dir.join("mirror");
     let trusted = std::fs::read_to_string(server.known_hosts()).unwrap();
@@ -390,8 +395,7 @@ fn host_keys_are_checked_like_openssh() {
 
 #[test]
 fn credentials_keys_passwords_and_refusals() {
-    let server = Sshd::start("creds");
-    copy_tree(&repo().join("testdata/sftp"), &server.root());
+    let server = serving_the_fixtures("creds");
     let dir = scratch("pull-creds");
     let mut n = 0;
     let mut fresh = || {
@@ -465,9 +469,8 @@ fn credentials_keys_passwords_and_refusals() {
 
 #[test]
 fn unreadable_directories_and_files_are_reported_the_rest_mirrored() {
-    let server = Sshd::start("unreadable");
+    let server = serving_the_fixtures("unreadable");
     let root = server.root();
-    copy_tree(&repo().join("testdata/sftp"), &root);
     std::fs::set_permissions(root.join("logs/2025-10-15"), std::fs::Permissions::from_mode(0o700)).unwrap();
     std::fs::set_permissions(
         root.join("logs/v1/2025-07-25/2025-07-25_audit_log.json"),
@@ -499,8 +502,7 @@ fn unreadable_directories_and_files_are_reported_the_rest_mirrored() {
 
 #[test]
 fn a_hanging_server_times_out_and_is_retried_with_backoff() {
-    let server = Sshd::start("hang");
-    copy_tree(&repo().join("testdata/sftp"), &server.root());
+    let server = serving_the_fixtures("hang");
     let dir = scratch("pull-hang");
     server.freeze();
     let start = Instant::now();
@@ -556,9 +558,8 @@ fn sorted(mut v: Vec<String>) -> Vec<String> {
 
 #[test]
 fn follow_sftp_events_equal_a_replay_of_the_server_tree() {
-    let mut server = Sshd::start("follow");
+    let mut server = serving_the_fixtures("follow");
     let root = server.root();
-    copy_tree(&repo().join("testdata/sftp"), &root);
     let template = std::fs::read_to_string(root.join("logs/2024-08-20/2024-08-20_audit_log.json")).unwrap();
     let template = template.lines().next().unwrap().to_owned();
     let day = root.join("logs/2025-11-03/2025-11-03_audit_log.json");
@@ -698,8 +699,7 @@ fn a_transfer_that_stalls_mid_file_times_out_and_two_pulls_never_share_a_mirror(
 
 #[test]
 fn everything_can_come_from_the_sftp_table_of_the_config() {
-    let server = Sshd::start("config");
-    copy_tree(&repo().join("testdata/sftp"), &server.root());
+    let server = serving_the_fixtures("config");
     let dir = scratch("pull-config");
     let config = dir.join("mwsiem.toml");
     std::fs::copy(server.key("id_encrypted"), dir.join("id")).unwrap();

@@ -39,6 +39,16 @@ fn directory(base_dn: Option<Cow<'_, str>>) -> Value<'_> {
     Value::Object(db)
 }
 
+/// What every LDAP event has, its request parsed or not: Moveworks acting for the user, and the
+/// directory, which is a (hierarchical) database.
+fn directory_fields<'a>(c: &mut ClassEvent<'a>, user_id: Option<Cow<'a, str>>, base_dn: Option<Cow<'a, str>>) {
+    c.fields.insert("actor", moveworks_actor(user_id));
+    c.fields.insert("src_endpoint", moveworks_endpoint());
+    c.fields.insert("type_id", Value::int(1));
+    c.fields.insert("type", Value::str("Database"));
+    c.fields.insert("database", directory(base_dn));
+}
+
 pub(super) fn external_ldap_api(e: ExternalLdapApiEvent<'_>) -> ClassEvent<'_> {
     let mut leftover = e.extra;
     // The request is parsed from an owned copy so the event does not borrow a temporary.
@@ -50,12 +60,7 @@ pub(super) fn external_ldap_api(e: ExternalLdapApiEvent<'_>) -> ClassEvent<'_> {
     let Some((op, Value::Object(mut args))) = operation else {
         let mut c = ClassEvent::new(&DATASTORE_ACTIVITY, 99, STATUS_UNKNOWN);
         c.activity_other = Some(Cow::Borrowed("LDAP request"));
-        c.fields.insert("actor", moveworks_actor(e.user_id));
-        c.fields.insert("src_endpoint", moveworks_endpoint());
-        // A directory is a database even when its request text did not parse.
-        c.fields.insert("type_id", Value::int(1));
-        c.fields.insert("type", Value::str("Database"));
-        c.fields.insert("database", directory(None));
+        directory_fields(&mut c, e.user_id, None);
         leftover.insert("request", Value::String(e.request));
         c.leftover = leftover;
         c.labels.push(LABEL_LDAP_REQUEST_UNPARSED);
@@ -67,13 +72,8 @@ pub(super) fn external_ldap_api(e: ExternalLdapApiEvent<'_>) -> ClassEvent<'_> {
     if activity == 99 {
         c.activity_other = Some(op.clone());
     }
-    c.fields.insert("actor", moveworks_actor(e.user_id));
-    c.fields.insert("src_endpoint", moveworks_endpoint());
-    // An LDAP directory is a (hierarchical) database.
-    c.fields.insert("type_id", Value::int(1));
-    c.fields.insert("type", Value::str("Database"));
     let base_dn = args.take_text("base_dn").or_else(|| args.take_text("dn"));
-    c.fields.insert("database", directory(base_dn));
+    directory_fields(&mut c, e.user_id, base_dn);
     let filter = args.take_str("filter");
     let mut query = Map::with_capacity(3);
     query.insert("name", Value::String(op));

@@ -132,19 +132,28 @@ pub(crate) fn observables<'a>(ev: &Map<'a>, kind: EventKind) -> Vec<Value<'a>> {
     let mut out = Vec::new();
     for r in rules(kind) {
         for v in values(ev, r.path) {
-            let Some(v) = text(v) else { continue };
-            if Some(&*v) == r.placeholder {
+            let Some(value) = text_value(v) else { continue };
+            if value.as_str() == r.placeholder {
                 continue;
             }
             let mut o = Map::with_capacity(4);
             o.insert("name", Value::str(r.name));
             o.insert("type_id", Value::int(r.type_id));
             o.insert_opt("type", r.other.map(Value::str));
-            o.insert("value", Value::str(v.into_owned()));
+            o.insert("value", value);
             out.push(Value::Object(o));
         }
     }
     out
+}
+
+/// [`text`] as a string value of the event's own lifetime: a value borrowed from the record
+/// is shared, not copied (this runs for every event).
+fn text_value<'a>(v: &Value<'a>) -> Option<Value<'a>> {
+    match v {
+        Value::String(s) | Value::Number(s) if !s.is_empty() => Some(Value::String(s.clone())),
+        v => text(v).map(|t| Value::str(t.into_owned())),
+    }
 }
 
 /// Every value at `path`: one per element where the first step is an array (`resources`).
