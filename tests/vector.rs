@@ -50,7 +50,7 @@ fn vrl_program_matches_the_core_on_every_fixture() {
 }
 
 fn matches_the_core(vrl: &mut dyn Remaps) {
-    let version = vrl.version();
+    let version = vrl.label();
     let pipeline = Pipeline::new(Config::default());
     let validator = OcsfValidator::load();
     let known = known_differences();
@@ -112,7 +112,7 @@ fn matches_the_core(vrl: &mut dyn Remaps) {
         }
     }
     eprintln!(
-        "vrl {version}: {records} records, {events} VRL events, {} listed differences",
+        "{version}: {records} records, {events} VRL events, {} listed differences",
         known.len()
     );
     assert!(
@@ -121,7 +121,7 @@ fn matches_the_core(vrl: &mut dyn Remaps) {
     );
     assert!(
         unexplained.is_empty(),
-        "vrl {version}: {} record(s) differ between the core and mwsiem.vrl and are not in testdata/vector/known_differences.json:\n{}",
+        "{version}: {} record(s) differ between the core and mwsiem.vrl and are not in testdata/vector/known_differences.json:\n{}",
         unexplained.len(),
         unexplained.join("\n")
     );

@@ -36,8 +36,8 @@ fn vector_outcomes(remaps: &mut dyn Remaps, source: &FileSource, file: &[u8], pa
         if results.is_empty() {
             assert!(
                 event.message.iter().all(|b| b.is_ascii_whitespace()) || event.message == b"\xEF\xBB\xBF",
-                "vrl {}: an event with content vanished: {:?}",
-                remaps.version(),
+                "{}: an event with content vanished: {:?}",
+                remaps.label(),
                 String::from_utf8_lossy(&event.message)
             );
         }
@@ -46,8 +46,8 @@ fn vector_outcomes(remaps: &mut dyn Remaps, source: &FileSource, file: &[u8], pa
                 VrlOutcome::Event(e) => canonical(&e),
                 VrlOutcome::Aborted { reason, .. } => format!("reject:{reason}"),
                 other => panic!(
-                    "vrl {}: {other:?} on {:?}: Vector would route it without a reason",
-                    remaps.version(),
+                    "{}: {other:?} on {:?}: Vector would route it without a reason",
+                    remaps.label(),
                     String::from_utf8_lossy(&event.message)
                 ),
             });
@@ -62,8 +62,8 @@ fn the_programs_compile_without_warnings_in_every_supported_vrl() {
         let warnings = remaps.warnings();
         assert!(
             warnings.is_empty(),
-            "vrl {}: {} warning(s), which `vector validate` prints at every start:\n{}",
-            remaps.version(),
+            "{}: {} warning(s), which `vector validate` prints at every start:\n{}",
+            remaps.label(),
             warnings.len(),
             warnings.join("\n")
         );
@@ -100,15 +100,15 @@ fn every_well_formed_shape_equals_the_core_record_for_record() {
             assert_eq!(
                 ours.len(),
                 reference.len(),
-                "vrl {} on {name}: {} outcomes for {} records",
-                remaps.version(),
+                "{} on {name}: {} outcomes for {} records",
+                remaps.label(),
                 ours.len(),
                 reference.len()
             );
             assert!(
                 differ.is_empty(),
-                "vrl {} on {name}: {} record(s) differ:\n{}",
-                remaps.version(),
+                "{} on {name}: {} record(s) differ:\n{}",
+                remaps.label(),
                 differ.len(),
                 differ.join("\n")
             );
@@ -131,8 +131,8 @@ fn hostile_lines_and_timeout_cuts_lose_nothing() {
         assert_eq!(
             out,
             core_outcomes(&pipeline, hostile),
-            "vrl {} on the hostile file",
-            remaps.version()
+            "{} on the hostile file",
+            remaps.label()
         );
 
         // The writer stalls inside the 3rd and the 40th record for longer than the timeout.
@@ -144,7 +144,7 @@ fn hostile_lines_and_timeout_cuts_lose_nothing() {
         // An array file cut in the middle: its first part is one dead letter holding it, the rest
         // leave line by line as dead letters; nothing vanishes.
         let out = vector_outcomes(remaps.as_mut(), &source, array, &[500]);
-        assert!(out.iter().all(|o| o.starts_with("reject:")), "vrl {}", remaps.version());
+        assert!(out.iter().all(|o| o.starts_with("reject:")), "{}", remaps.label());
     }
 }
 
@@ -153,39 +153,44 @@ fn hostile_lines_and_timeout_cuts_lose_nothing() {
 #[test]
 fn dead_letters_keep_the_exact_record() {
     let source = common::remap_source("transforms/vector/vector.yaml", "inputs: [mwsiem.dropped");
-    let mut program = vrl_program::VrlProgram::compile(&source).unwrap();
-    assert!(program.warnings().is_empty(), "{:?}", program.warnings());
     let mut mwsiem = vrl_program::VrlProgram::load();
     let bad = b"{\"version\":\"2\",\"x\":\"\xff\xfe\"}";
     let VrlOutcome::Aborted { message, .. } = mwsiem.run(bad) else {
         panic!("invalid UTF-8 aborts")
     };
     assert!(message.starts_with("invalid_utf8:"), "{message}");
-    let dropped = |record: serde_json::Value| {
-        serde_json::json!({"message": record, "file": "/m/logs/x.json", "offset": 7,
-            "metadata": {"dropped": {"reason": "abort", "message": message.clone(), "component_id": "mwsiem"}}})
-    };
-    // The event's `message` is bytes in Vector; JSON can only carry UTF-8 here, so the non-UTF-8
-    // case goes through the runner's bytes entry point.
-    let VrlOutcome::Event(out) = program.run_dead_letter(bad, 7, &message) else {
-        panic!()
-    };
-    let out: serde_json::Value = serde_json::from_str(&out).unwrap();
-    use base64::Engine as _;
-    assert_eq!(
-        out["record_base64"],
-        base64::engine::general_purpose::STANDARD.encode(bad),
-        "{out}"
-    );
-    assert_eq!(out["reason"], "invalid_utf8");
-    assert_eq!(out["source"]["offset"], 7);
-    assert!(out.get("record").is_none());
-    let VrlOutcome::Event(out) = program.run_event(dropped("{\"version\":\"2\"}".into())) else {
-        panic!()
-    };
-    let out: serde_json::Value = serde_json::from_str(&out).unwrap();
-    assert_eq!(out["record"], "{\"version\":\"2\"}", "{out}");
-    assert_eq!(out["source"]["file"], "/m/logs/x.json");
+    for remaps in all_remaps() {
+        let label = remaps.label();
+        let mut program = remaps
+            .compile(&source)
+            .unwrap_or_else(|e| panic!("{label}: vector.yaml's dead-letter remap does not compile:\n{e}"));
+        assert!(program.warnings().is_empty(), "{label}: {:?}", program.warnings());
+        let dropped = |record: serde_json::Value| {
+            serde_json::json!({"message": record, "file": "/m/logs/x.json", "offset": 7,
+                "metadata": {"dropped": {"reason": "abort", "message": message.clone(), "component_id": "mwsiem"}}})
+        };
+        // The event's `message` is bytes in Vector; JSON can only carry UTF-8 here, so the
+        // non-UTF-8 case goes through the runner's bytes entry point.
+        let VrlOutcome::Event(out) = program.run_dead_letter(bad, 7, &message) else {
+            panic!("{label}")
+        };
+        let out: serde_json::Value = serde_json::from_str(&out).unwrap();
+        use base64::Engine as _;
+        assert_eq!(
+            out["record_base64"],
+            base64::engine::general_purpose::STANDARD.encode(bad),
+            "{label}: {out}"
+        );
+        assert_eq!(out["reason"], "invalid_utf8", "{label}");
+        assert_eq!(out["source"]["offset"], 7, "{label}");
+        assert!(out.get("record").is_none(), "{label}");
+        let VrlOutcome::Event(out) = program.run_event(dropped("{\"version\":\"2\"}".into())) else {
+            panic!("{label}")
+        };
+        let out: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(out["record"], "{\"version\":\"2\"}", "{label}: {out}");
+        assert_eq!(out["source"]["file"], "/m/logs/x.json", "{label}");
+    }
 }
 
 /// follow.yaml's remap (Vector reading `mwsiem follow` through its `exec` source) compiles
@@ -195,36 +200,33 @@ fn dead_letters_keep_the_exact_record() {
 fn the_follow_config_remap_parses_each_line_into_the_event() {
     let source = common::remap_source("transforms/vector/follow.yaml", "inputs: [moveworks]");
     let golden = std::fs::read_to_string(repo().join("testdata/sftp.ocsf.json")).unwrap();
-    // The two runners are distinct types with the same methods (one per `vrl` crate).
-    macro_rules! check {
-        ($program:ty, $version:literal) => {{
-            let mut program = <$program>::compile(&source)
-                .unwrap_or_else(|e| panic!("vrl {}: follow.yaml's remap does not compile:\n{e}", $version));
-            assert!(program.warnings().is_empty(), "vrl {}: {:?}", $version, program.warnings());
-            for line in golden.lines() {
-                // What the exec source makes of one stdout line.
-                let event = serde_json::json!({"message": line, "command": ["mwsiem", "follow"], "pid": 42,
-                    "stream": "stdout", "source_type": "exec", "host": "h", "timestamp": "2026-12-02T00:00:00Z"});
-                let VrlOutcome::Event(out) = program.run_event(event) else {
-                    panic!("vrl {}: no event", $version)
-                };
-                assert_eq!(canonical(&out), canonical(line), "vrl {}", $version);
-            }
-            // mwsiem's stderr (a summary, a refusal) is logged and dropped, never an event.
-            for line in [
-                "mwsiem: pull sftp://u@h:22/x: HOST KEY CHANGED for h: refusing",
-                "mwsiem: follow: 3 records in, 3 events out",
-                "{\"looks\":\"like an event\"}",
-            ] {
-                let event = serde_json::json!({"message": line, "command": ["mwsiem", "follow"], "pid": 42,
-                    "stream": "stderr", "source_type": "exec", "host": "h", "timestamp": "2026-12-02T00:00:00Z"});
-                let outcome = program.run_event(event);
-                assert!(matches!(outcome, VrlOutcome::Aborted { .. }), "vrl {}: {line}", $version);
-            }
-        }};
+    for remaps in all_remaps() {
+        let label = remaps.label();
+        let mut program = remaps
+            .compile(&source)
+            .unwrap_or_else(|e| panic!("{label}: follow.yaml's remap does not compile:\n{e}"));
+        assert!(program.warnings().is_empty(), "{label}: {:?}", program.warnings());
+        for line in golden.lines() {
+            // What the exec source makes of one stdout line.
+            let event = serde_json::json!({"message": line, "command": ["mwsiem", "follow"], "pid": 42,
+                "stream": "stdout", "source_type": "exec", "host": "h", "timestamp": "2026-12-02T00:00:00Z"});
+            let VrlOutcome::Event(out) = program.run_event(event) else {
+                panic!("{label}: no event")
+            };
+            assert_eq!(canonical(&out), canonical(line), "{label}");
+        }
+        // mwsiem's stderr (a summary, a refusal) is logged and dropped, never an event.
+        for line in [
+            "mwsiem: pull sftp://u@h:22/x: HOST KEY CHANGED for h: refusing",
+            "mwsiem: follow: 3 records in, 3 events out",
+            "{\"looks\":\"like an event\"}",
+        ] {
+            let event = serde_json::json!({"message": line, "command": ["mwsiem", "follow"], "pid": 42,
+                "stream": "stderr", "source_type": "exec", "host": "h", "timestamp": "2026-12-02T00:00:00Z"});
+            let outcome = program.run_event(event);
+            assert!(matches!(outcome, VrlOutcome::Aborted { .. }), "{label}: {line}");
+        }
     }
-    check!(vrl_program::v0_33::VrlProgram, "0.33.1");
-    check!(vrl_program::v0_34::VrlProgram, "0.34.0");
 }
 
 /// Which of mwsiem's stderr lines follow.yaml logs at `info` (summaries) and which at `error`:

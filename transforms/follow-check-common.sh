@@ -46,12 +46,18 @@ BEFORE=$(count); start_fwd
 FIRST=$(wait_count $((BEFORE + 1)) "$FIRST_TIMEOUT")
 phase sigterm "exit ${TERM_SECS}s rc=$TERM_RC, orphans: $ORPHANS; first new event ${FIRST}s after restart"
 
-# d2. SIGKILL forwarder + mwsiem, append 3, start again
+# d2. SIGKILL the forwarder and mwsiem in the middle of a pass: append a bulk of KILL_BULK
+# records (a pass of about a second, so the kill finds mwsiem at work), kill both while mwsiem
+# runs, append 3, start again
+BULK=${KILL_BULK:-20000}
+BEFORE_BULK=$(count)
+python3 "$H" append-ndjson "$L/2024-08-20/2024-08-20_audit_log.json" bulk "$BULK"
 stop_kill
+AT_KILL=$(count)
 python3 "$H" append-pretty "$F" "$T1" kill 3
 BEFORE=$(count); start_fwd
 FIRST=$(wait_count $((BEFORE + 1)) "$FIRST_TIMEOUT")
-phase sigkill "killed: ${KILLED_KIDS%,}; first new event ${FIRST}s after restart"
+phase sigkill "killed: $KIND and ${KILLED_KIDS%,} (an mwsiem child running: $KILL_MWSIEM; $((AT_KILL - BEFORE_BULK)) of the $BULK bulk events in the sink at the kill); first new event ${FIRST}s after restart"
 
 stop_term
 

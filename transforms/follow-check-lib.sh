@@ -345,10 +345,26 @@ stop_term() {  # SIGTERM, wait up to 60 s; reports whether mwsiem children outli
   for k in $left; do kill -KILL "$k" 2>/dev/null; done
   FWD_PID=
 }
-stop_kill() {  # SIGKILL the forwarder and every descendant (the mwsiem child), by pid
-  local kids; kids=$(descendants "$FWD_PID")
+wait_child() {  # NAME LIMIT: polls every 20 ms until a descendant of the forwarder named NAME runs
+  local t0 k; t0=$(date +%s)
+  while [ $(( $(date +%s) - t0 )) -lt "$2" ]; do
+    for k in $(descendants "$FWD_PID"); do
+      [ "$(ps -o comm= -p "$k" 2>/dev/null)" = "$1" ] && return 0
+    done
+    sleep 0.02
+  done
+  return 1
+}
+stop_kill() {  # SIGKILL the forwarder and every descendant, at a moment an mwsiem child runs
+  # Vector's exec source keeps one `mwsiem follow` running; Fluent Bit's exec input starts one
+  # `mwsiem follow --once` per interval, which may be between passes: wait (up to KILL_WAIT s)
+  # for one, so the phase kills both processes it names. KILL_MWSIEM says whether it did.
+  local kids
+  if wait_child mwsiem "${KILL_WAIT:-60}"; then KILL_MWSIEM=yes; else KILL_MWSIEM=no; fi
+  kids=$(descendants "$FWD_PID")
   KILLED_KIDS=$(for k in $kids; do ps -o comm= -p "$k"; done | sort | uniq -c | tr -s ' ' | tr '\n' ',')
-  echo "== $(date +%T) SIGKILL $KIND pid $FWD_PID and descendants: ${kids:-none} ($KILLED_KIDS)" | tee -a "$LOG"
+  echo "== $(date +%T) SIGKILL $KIND pid $FWD_PID and descendants: ${kids:-none} (${KILLED_KIDS:-no child running})" | tee -a "$LOG"
+  # shellcheck disable=SC2086
   kill -KILL "$FWD_PID" $kids 2>/dev/null
   wait "$FWD_PID" 2>/dev/null
   FWD_PID=

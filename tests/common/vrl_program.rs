@@ -1,13 +1,24 @@
 //! `transforms/vector/*.vrl` run the way Vector's `remap` transform runs them: compiled once
 //! with the stock function library, then resolved against one event per record.
 //!
-//! Compiled twice, once against each `vrl` crate a supported Vector release locks: [`v0_33`]
-//! (Vector 0.56.x, 0.57.x; the default, re-exported here) and [`v0_34`] (Vector 0.58.x). A
-//! function that one of them lacks fails to compile there, as `vector validate` fails for users.
+//! Compiled once against each `vrl` crate a supported Vector release locks, and against the
+//! newest crate as an early warning for the next Vector ([`VERSIONS`]). A function one of them
+//! lacks fails to compile there, and a warning fails the tests, as `vector validate` fails (or
+//! warns at every start) for users.
 //!
-//! Shared by the parity tests (tests/vector.rs) and the three-way benchmark (benches/three_way.rs),
-//! which use different parts of it.
+//! Shared by the parity tests (tests/vector.rs, tests/vector_shapes.rs, tests/credentials.rs)
+//! and the three-way benchmark (benches/three_way.rs), which use different parts of it.
 #![allow(dead_code)]
+
+/// The `vrl` crates the programs are compiled with, oldest first, and the Vector releases that
+/// run each (from Vector's own Cargo.lock and release notes; `../shared/forwarders.md`).
+pub const VERSIONS: [(&str, &str); 5] = [
+    ("0.33.1", "Vector 0.56.x"),
+    ("0.34.0", "Vector 0.57.x"),
+    ("0.35.0", "Vector 0.58.x"),
+    ("0.36.0", "Vector 0.59.x"),
+    ("0.38.0", "the newest vrl crate, for the next Vector"),
+];
 
 /// How a record ended in a VRL program: events (none, one, or several when the program sets the
 /// root to an array, which Vector emits as one event per element), or a dead-letter reason.
@@ -23,10 +34,27 @@ pub enum VrlOutcome {
     Failed(String),
 }
 
+/// One compiled program, whichever `vrl` crate compiled it.
+pub trait Program {
+    /// The compiler's warnings, formatted as `vector validate` prints them.
+    fn warnings(&self) -> &[String];
+    /// Runs one record (its bytes as the `file` source would hand them over).
+    fn run(&mut self, record: &[u8]) -> VrlOutcome;
+    /// Runs one whole event given as JSON.
+    fn run_event(&mut self, event: serde_json::Value) -> VrlOutcome;
+    /// Runs the dead-letter program on a dropped event whose `message` is `record`'s bytes.
+    fn run_dead_letter(&mut self, record: &[u8], offset: u64, reason: &str) -> VrlOutcome;
+}
+
 /// vector.yaml's remap stages compiled against one `vrl` version.
 pub trait Remaps {
     /// The `vrl` crate version.
     fn version(&self) -> &'static str;
+    /// `vrl X (Vector Y)`, for test messages.
+    fn label(&self) -> String {
+        let vector = VERSIONS.iter().find(|(v, _)| *v == self.version()).map_or("?", |(_, r)| r);
+        format!("vrl {} ({vector})", self.version())
+    }
     /// Every compiler warning of both programs.
     fn warnings(&self) -> Vec<String>;
     /// One event of the file source (`message`, `offset`) through both stages: what leaves
@@ -34,28 +62,59 @@ pub trait Remaps {
     fn file_event(&mut self, message: &[u8], offset: u64) -> Vec<VrlOutcome>;
     /// One record straight into stage 2.
     fn record(&mut self, record: &[u8]) -> VrlOutcome;
+    /// Any other program (an inline remap `source` of a shipped config) with the same crate.
+    fn compile(&self, source: &str) -> Result<Box<dyn Program>, String>;
 }
 
-/// The remap stages for every supported `vrl` version, oldest first.
+/// The remap stages for every `vrl` version in [`VERSIONS`], oldest first.
 pub fn all_remaps() -> Vec<Box<dyn Remaps>> {
-    vec![
+    let all: Vec<Box<dyn Remaps>> = vec![
         Box::new(v0_33::VectorRemaps::load()),
         Box::new(v0_34::VectorRemaps::load()),
-    ]
+        Box::new(v0_35::VectorRemaps::load()),
+        Box::new(v0_36::VectorRemaps::load()),
+        Box::new(v0_38::VectorRemaps::load()),
+    ];
+    let versions: Vec<_> = all.iter().map(|r| r.version()).collect();
+    let listed: Vec<_> = VERSIONS.iter().map(|(v, _)| *v).collect();
+    assert_eq!(versions, listed, "every listed vrl version is compiled");
+    all
 }
 
-/// Against `vrl` 0.33.1 (Vector 0.56.x and 0.57.x).
+/// Against `vrl` 0.33.1 (Vector 0.56.x).
 pub mod v0_33 {
-    use ::vrl as vrl_api;
+    use ::vrl_033 as vrl_api;
     const VERSION: &str = "0.33.1";
     include!("vrl_runner.rs");
 }
 
-/// Against `vrl` 0.34.0 (Vector 0.58.x).
+/// Against `vrl` 0.34.0 (Vector 0.57.x).
 pub mod v0_34 {
     use ::vrl_034 as vrl_api;
     const VERSION: &str = "0.34.0";
     include!("vrl_runner.rs");
 }
 
+/// Against `vrl` 0.35.0 (Vector 0.58.x).
+pub mod v0_35 {
+    use ::vrl_035 as vrl_api;
+    const VERSION: &str = "0.35.0";
+    include!("vrl_runner.rs");
+}
+
+/// Against `vrl` 0.36.0 (Vector 0.59.x).
+pub mod v0_36 {
+    use ::vrl_036 as vrl_api;
+    const VERSION: &str = "0.36.0";
+    include!("vrl_runner.rs");
+}
+
+/// Against `vrl` 0.38.0, the newest crate: what the next Vector will run.
+pub mod v0_38 {
+    use ::vrl_038 as vrl_api;
+    const VERSION: &str = "0.38.0";
+    include!("vrl_runner.rs");
+}
+
+/// The oldest supported version's runner, for tests of one program's behaviour.
 pub use v0_33::VrlProgram;

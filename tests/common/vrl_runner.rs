@@ -1,8 +1,7 @@
 // The runner, included once per `vrl` crate version by vrl_program.rs (which names the crate
-// `vrl_api` in the including module); the two copies differ only in the crate they compile
-// against.
+// `vrl_api` in the including module); the copies differ only in the crate they compile against.
 
-use super::VrlOutcome;
+use super::{Program, VrlOutcome};
 use std::collections::BTreeMap;
 use std::path::Path;
 use vrl_api::compiler::runtime::{Runtime, Terminate};
@@ -152,5 +151,27 @@ impl super::Remaps for VectorRemaps {
 
     fn record(&mut self, record: &[u8]) -> VrlOutcome {
         self.mwsiem.run(record)
+    }
+
+    fn compile(&self, source: &str) -> Result<Box<dyn Program>, String> {
+        Ok(Box::new(VrlProgram::compile(source)?))
+    }
+}
+
+impl Program for VrlProgram {
+    fn warnings(&self) -> &[String] {
+        VrlProgram::warnings(self)
+    }
+
+    fn run(&mut self, record: &[u8]) -> VrlOutcome {
+        VrlProgram::run(self, record)
+    }
+
+    fn run_event(&mut self, event: serde_json::Value) -> VrlOutcome {
+        VrlProgram::run_event(self, event)
+    }
+
+    fn run_dead_letter(&mut self, record: &[u8], offset: u64, reason: &str) -> VrlOutcome {
+        VrlProgram::run_dead_letter(self, record, offset, reason)
     }
 }
