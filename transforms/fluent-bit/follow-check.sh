@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Checks transforms/fluent-bit/follow.yaml with a real Fluent Bit: the fixture's events arrive,
 # vendor-like refreshes (growth, in-place rewrite, rename-replacement, a new array file written in
-# two pieces) are emitted once, and restarts (SIGTERM; SIGKILL of Fluent Bit and of the mwsiem pass it runs, mid-pass) lose nothing.
+# two pieces) are emitted once, and restarts (SIGTERM; SIGKILL of Fluent Bit and, mid-pass, of
+# the mwsiem pass it runs) lose nothing.
 #   usage: follow-check.sh /path/to/fluent-bit   (env: MWSIEM REPO FIXTURE WORK STABLE INTERVAL)
 # Prints a summary table; exits 1 if any expected event is missing, 2 on a setup error.
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Release check: the shipped vector.yaml, frame.vrl and mwsiem.vrl in a real Vector, changed only
 # in their paths, over every export shape. Not a CI step (no Vector in any registry here): run it
-# before a release against each supported Vector (0.56.x, 0.57.x, 0.58.x).
+# before a release against each supported Vector (0.56.x, 0.57.x, 0.58.x, 0.59.x).
 #
 #   transforms/vector/release-check.sh /path/to/vector [WORKDIR]
 #
