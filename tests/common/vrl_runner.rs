@@ -1,7 +1,7 @@
 // The runner, included once per `vrl` crate version by vrl_program.rs (which names the crate
 // `vrl_api` in the including module); the copies differ only in the crate they compile against.
 
-use super::{Program, VrlOutcome};
+use super::{Program as CompiledProgram, VrlOutcome};
 use std::collections::BTreeMap;
 use std::path::Path;
 use vrl_api::compiler::runtime::{Runtime, Terminate};
@@ -153,12 +153,12 @@ impl super::Remaps for VectorRemaps {
         self.mwsiem.run(record)
     }
 
-    fn compile(&self, source: &str) -> Result<Box<dyn Program>, String> {
+    fn compile(&self, source: &str) -> Result<Box<dyn CompiledProgram>, String> {
         Ok(Box::new(VrlProgram::compile(source)?))
     }
 }
 
-impl Program for VrlProgram {
+impl CompiledProgram for VrlProgram {
     fn warnings(&self) -> &[String] {
         VrlProgram::warnings(self)
     }
