@@ -1,6 +1,7 @@
 //! The three ways to run mwsiem side by side, on the same generated corpus and the same
 //! (`restricted`) configuration: the native core, the component on wasmtime (batches of 100, the
-//! CLI's default) and the Vector remap program run by the `vrl` crate, as Vector runs it.
+//! CLI's default) and the Vector remap program run by the `vrl` crate, as Vector runs it, once
+//! with each `vrl` version a supported Vector runs (and the newest crate).
 //!
 //! The corpus is NDJSON (60% EXTERNAL_API, every other type present), framed once up front so
 //! only the per-record work is timed.
@@ -43,16 +44,19 @@ fn three_way(c: &mut Criterion) {
         })
     });
 
-    // About 0.6 s per pass over the corpus: fewer samples keep the run near a minute.
+    // About 0.6 s per pass over the corpus: fewer samples keep the run near a minute each.
+    // One run per `vrl` a supported Vector runs (and the newest), so the table says which
+    // Vector runs the program fastest.
     g.sample_size(20);
-    let mut vrl = vrl_program::VrlProgram::load();
-    g.bench_function("vrl", |b| {
-        b.iter(|| {
-            for r in &records {
-                black_box(vrl.run(r));
-            }
-        })
-    });
+    for mut remaps in vrl_program::all_remaps() {
+        g.bench_function(format!("vrl/{}", remaps.version()), |b| {
+            b.iter(|| {
+                for r in &records {
+                    black_box(remaps.record(r));
+                }
+            })
+        });
+    }
     g.finish();
 }
 
