@@ -57,7 +57,7 @@ AT_KILL=$(count)
 python3 "$H" append-pretty "$F" "$T1" kill 3
 BEFORE=$(count); start_fwd
 FIRST=$(wait_count $((BEFORE + 1)) "$FIRST_TIMEOUT")
-phase sigkill "killed: $KIND and ${KILLED_KIDS%,} (an mwsiem child running: $KILL_MWSIEM; $((AT_KILL - BEFORE_BULK)) of the $BULK bulk events in the sink at the kill); first new event ${FIRST}s after restart"
+phase sigkill "killed: $KIND${KILLED_KIDS:+ and }${KILLED_KIDS%, } (an mwsiem child running: $KILL_MWSIEM; $((AT_KILL - BEFORE_BULK)) of the $BULK bulk events in the sink at the kill); first new event ${FIRST}s after restart"
 
 stop_term
 

@@ -359,11 +359,13 @@ stop_kill() {  # SIGKILL the forwarder and every descendant, at a moment an mwsi
   # Vector's exec source keeps one `mwsiem follow` running; Fluent Bit's exec input starts one
   # `mwsiem follow --once` per interval, which may be between passes: wait (up to KILL_WAIT s)
   # for one, so the phase kills both processes it names. KILL_MWSIEM says whether it did.
-  local kids
-  if wait_child mwsiem "${KILL_WAIT:-60}"; then KILL_MWSIEM=yes; else KILL_MWSIEM=no; fi
-  kids=$(descendants "$FWD_PID")
-  KILLED_KIDS=$(for k in $kids; do ps -o comm= -p "$k"; done | sort | uniq -c | tr -s ' ' | tr '\n' ',')
-  echo "== $(date +%T) SIGKILL $KIND pid $FWD_PID and descendants: ${kids:-none} (${KILLED_KIDS:-no child running})" | tee -a "$LOG"
+  local kids name
+  # The process name is the binary's file name, cut to 15 characters as the kernel keeps it.
+  name=$(basename "$MWSIEM" | cut -c1-15)
+  if wait_child "$name" "${KILL_WAIT:-60}"; then KILL_MWSIEM=yes; else KILL_MWSIEM=no; fi
+  kids=$(descendants "$FWD_PID" | tr '\n' ' ')
+  KILLED_KIDS=$(for k in $kids; do ps -o comm= -p "$k"; done | sort | uniq -c | sed 's/^ *//' | tr '\n' ',' | sed 's/,/, /g')
+  echo "== $(date +%T) SIGKILL $KIND pid $FWD_PID and descendants: ${kids:-none}(${KILLED_KIDS%, }${KILLED_KIDS:+; }an mwsiem child running: $KILL_MWSIEM)" | tee -a "$LOG"
   # shellcheck disable=SC2086
   kill -KILL "$FWD_PID" $kids 2>/dev/null
   wait "$FWD_PID" 2>/dev/null
