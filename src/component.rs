@@ -56,6 +56,7 @@ struct GuestPipelineImpl {
     pipeline: Pipeline,
     records: Cell<u64>,
     events: Cell<u64>,
+    errors: Cell<u64>,
 }
 
 impl Guest for Component {
@@ -84,12 +85,15 @@ impl GuestPipelineImpl {
         let mut out = Vec::with_capacity(*hint + 256);
         match self.pipeline.process_meta_into(record, meta, &mut out) {
             Ok(_) => {
-                self.events.set(self.events.get() + 1);
+                self.events.set(self.events.get() + crate::event_count(&out) as u64);
                 *hint = out.len();
                 // The writer emits UTF-8 only; the fallback never runs.
                 Ok(String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
             }
-            Err(e) => Err(to_wit_error(e)),
+            Err(e) => {
+                self.errors.set(self.errors.get() + 1);
+                Err(to_wit_error(e))
+            }
         }
     }
 }
@@ -114,6 +118,7 @@ impl GuestPipeline for GuestPipelineImpl {
             pipeline,
             records: Cell::new(0),
             events: Cell::new(0),
+            errors: Cell::new(0),
         }))
     }
 
@@ -152,11 +157,10 @@ impl GuestPipeline for GuestPipelineImpl {
     }
 
     fn counters(&self) -> Counters {
-        let (records, events) = (self.records.get(), self.events.get());
         Counters {
-            records,
-            events,
-            errors: records - events,
+            records: self.records.get(),
+            events: self.events.get(),
+            errors: self.errors.get(),
         }
     }
 }

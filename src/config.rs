@@ -115,7 +115,7 @@ impl Default for HostConfig {
 }
 
 /// What goes into each event besides the mapping.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct OutputConfig {
     /// Copy the original record into OCSF `raw_data`.
@@ -124,6 +124,29 @@ pub struct OutputConfig {
     /// file) and `metadata.logged_time` (when the host received it). Off by default, so that
     /// every adapter emits the same bytes for the same record.
     pub source_metadata: bool,
+    /// Write the captions a reader can derive from the ids (`class_name`, `category_name`,
+    /// `activity_name`, `type_name`, `severity`, `status`, observables' `type`). On by default;
+    /// a source word kept as a caption with id 99 is written either way.
+    pub captions: bool,
+    /// `metadata.tenant_uid`: which Moveworks organisation the export belongs to. Also part of
+    /// `metadata.uid`, so that uids stay unique across tenants.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tenant_uid: Option<String>,
+    /// `metadata.log_name` (it wins over the host's source with `source_metadata`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log_name: Option<String>,
+}
+
+impl Default for OutputConfig {
+    fn default() -> Self {
+        OutputConfig {
+            raw_data: false,
+            source_metadata: false,
+            captions: true,
+            tenant_uid: None,
+            log_name: None,
+        }
+    }
 }
 
 /// Bounds that keep hostile input from costing unbounded time, memory or stack.
@@ -212,6 +235,19 @@ impl Config {
                 "redaction.rule path {:?} is not a dotted OCSF path",
                 rule.path
             )));
+        }
+        for (key, value) in [
+            ("output.tenant_uid", &self.output.tenant_uid),
+            ("output.log_name", &self.output.log_name),
+        ] {
+            if value
+                .as_deref()
+                .is_some_and(|v| v.trim().is_empty() || v.chars().any(char::is_control))
+            {
+                return Err(ConfigError::Invalid(format!(
+                    "{key} must be a non-empty string without control characters"
+                )));
+            }
         }
         if self.output.raw_data && r.profile == Profile::Restricted {
             return Err(ConfigError::Invalid(

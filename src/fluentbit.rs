@@ -13,11 +13,12 @@
 //! arrays, files that grow while read) and every hostile line reaches the core's bounded parser.
 //! A line inside a record, or a blank one, returns `""`, which Fluent Bit drops (its filter
 //! `drop_records` counter counts them); the line that completes a record returns its event. A
-//! line that completes several (a JSON array on one line, a broken record and the next) returns
-//! the first, marked `"mwsiem_pending": "N"` while N more wait: the shipped config's
+//! line that completes several (a JSON array on one line, a broken record and the next), or a
+//! record that gives several events (a grant to several grantees), returns the first, marked
+//! `"mwsiem_pending": "N"` while N more wait: the shipped config's
 //! `rewrite_tag` filters send a copy of that output back through the filter (tags
-//! `moveworks.pending1`/`2`), and for such a copy the module returns the next waiting record
-//! instead (or `""` when none waits any more); a `modify` filter removes the mark. A record without a
+//! `moveworks.pending1`/`2`), and for such a copy the module returns the next waiting event or
+//! record instead (or `""` when none waits any more); a `modify` filter removes the mark. A record without a
 //! `log` string is taken as one already parsed by an upstream parser.
 //!
 //! Fluent Bit 5.1 removes the bytes of a line that are not UTF-8 before the filter sees it
@@ -39,6 +40,7 @@ use crate::pipeline::error_event_into;
 use crate::redact::Redactor;
 use crate::{Config, Pipeline, RecordMeta};
 use std::cell::RefCell;
+use std::collections::VecDeque;
 use std::sync::Arc;
 
 /// The configuration file looked for in each preopened directory.
@@ -56,6 +58,8 @@ thread_local! {
     static OUT: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
     /// Raw lines framed per file.
     static LINES: RefCell<Option<LineFramer>> = const { RefCell::new(None) };
+    /// Events of a record with several, after the first, waiting for Fluent Bit's copies.
+    static EVENTS: RefCell<VecDeque<Vec<u8>>> = const { RefCell::new(VecDeque::new()) };
 }
 
 /// WASI reactor initialization, which WAMR looks for in a module that imports WASI (without it
@@ -176,32 +180,58 @@ pub unsafe extern "C" fn mwsiem_filter(
 }
 
 /// One call: a raw line is framed and the oldest framed record, if any, leaves; a copy of a
-/// marked output asks for the next waiting record; anything else is a record already parsed.
+/// marked output asks for the next waiting event or record; anything else is a record already
+/// parsed. A record with several events (a grant to several grantees) returns the first and
+/// keeps the others waiting, as a line that completes several records does.
 fn filter(pipeline: &Pipeline, record: &[u8], meta: &RecordMeta<'_>, out: &mut Vec<u8>) {
     LINES.with_borrow_mut(|lines| {
-        let lines = lines.get_or_insert_with(|| LineFramer::new(pipeline.config().limits.max_record_bytes));
-        if !is_pending_copy(record) {
-            // A raw line goes to its file's framer; anything else is a record already parsed.
-            let parsed = json::parse(record, pipeline.config().limits.max_depth);
-            let Some((log, source)) = parsed.as_ref().ok().and_then(raw_line) else {
-                let _ = pipeline.process_or_error_into(record, meta, out);
-                return;
-            };
-            lines.push_line(source.or(meta.source).unwrap_or(""), log.as_bytes());
-        }
-        if let Some(framed) = lines.pop() {
-            let meta = RecordMeta {
-                source: Some(&framed.source),
-                ..*meta
-            };
-            let _ = pipeline.process_line_record_into(&framed, &meta, out);
-            let waiting = lines.queued();
-            if waiting > 0 && out.last() == Some(&b'}') {
-                out.pop();
-                out.extend_from_slice(format!(",\"{PENDING}\":\"{waiting}\"}}").as_bytes());
+        EVENTS.with_borrow_mut(|events| {
+            let lines = lines.get_or_insert_with(|| LineFramer::new(pipeline.config().limits.max_record_bytes));
+            if is_pending_copy(record) {
+                if let Some(event) = events.pop_front() {
+                    out.extend_from_slice(&event);
+                    mark_waiting(out, events.len() + lines.queued());
+                    return;
+                }
+            } else {
+                // A raw line goes to its file's framer; anything else is a record already parsed.
+                let parsed = json::parse(record, pipeline.config().limits.max_depth);
+                let Some((log, source)) = parsed.as_ref().ok().and_then(raw_line) else {
+                    let _ = pipeline.process_or_error_into(record, meta, out);
+                    keep_the_rest(out, events);
+                    mark_waiting(out, events.len() + lines.queued());
+                    return;
+                };
+                lines.push_line(source.or(meta.source).unwrap_or(""), log.as_bytes());
             }
-        }
+            if let Some(framed) = lines.pop() {
+                let meta = RecordMeta {
+                    source: Some(&framed.source),
+                    ..*meta
+                };
+                let _ = pipeline.process_line_record_into(&framed, &meta, out);
+                keep_the_rest(out, events);
+                mark_waiting(out, events.len() + lines.queued());
+            }
+        })
     });
+}
+
+/// Leaves the first of the record's events in `out` and queues the others.
+fn keep_the_rest(out: &mut Vec<u8>, events: &mut VecDeque<Vec<u8>>) {
+    let Some(first_end) = out.iter().position(|&b| b == b'\n') else {
+        return;
+    };
+    events.extend(out[first_end + 1..].split(|&b| b == b'\n').map(<[u8]>::to_vec));
+    out.truncate(first_end);
+}
+
+/// Marks an output after which `waiting` more events or records wait for Fluent Bit's copy.
+fn mark_waiting(out: &mut Vec<u8>, waiting: usize) {
+    if waiting > 0 && out.last() == Some(&b'}') {
+        out.pop();
+        out.extend_from_slice(format!(",\"{PENDING}\":\"{waiting}\"}}").as_bytes());
+    }
 }
 
 /// The line and its file from `{"log": LINE, "path": FILE}`, if `record` is one.

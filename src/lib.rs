@@ -47,4 +47,4 @@ pub use config::{Config, ConfigError};
 pub use decode::EventKind;
 pub use error::RecordError;
 pub use frame::{Frame, Framer, Record, StreamFramer};
-pub use pipeline::{Pipeline, RecordMeta};
+pub use pipeline::{Pipeline, RecordMeta, event_count};

@@ -54,8 +54,10 @@ impl Pipeline {
         &self.config
     }
 
-    /// Normalizes one record and appends its event (compact JSON, no newline) to `out`.
-    /// On error nothing is appended.
+    /// Normalizes one record and appends its events to `out`: compact JSON, one per line, no
+    /// newline after the last ([`event_count`] counts them). A record gives one event, or one
+    /// per subject when it describes several (a grant to several grantees). On error nothing is
+    /// appended.
     pub fn process_into(&self, record: &[u8], out: &mut Vec<u8>) -> Result<EventKind, RecordError> {
         self.process_meta_into(record, &RecordMeta::default(), out)
     }
@@ -78,24 +80,34 @@ impl Pipeline {
         let value = json::parse(record, self.config.limits.max_depth)?;
         let event = decode(value)?;
         let kind = event.body.kind();
-        let mut ocsf = normalize(event);
-        enrich_users(&mut ocsf, self.directory.as_ref());
-        enrich_target(&mut ocsf);
-        enrich_ips(&mut ocsf);
-        if self.config.output.source_metadata {
-            add_source_metadata(&mut ocsf, meta);
+        // `raw_data`: the record as received, re-parsed (decoding consumed the first tree) and
+        // with its credentials redacted like `unmapped`; after the event's own redaction, so no
+        // value is redacted twice.
+        let raw = match self.config.output.raw_data {
+            true => {
+                let mut raw = json::parse(record, self.config.limits.max_depth)?;
+                self.redactor.redact_source(&mut raw);
+                Some(json::to_string(&raw))
+            }
+            false => None,
+        };
+        for (i, mut ocsf) in normalize(event, &self.config.output).into_iter().enumerate() {
+            enrich_users(&mut ocsf, self.directory.as_ref());
+            enrich_target(&mut ocsf);
+            enrich_ips(&mut ocsf, self.config.output.captions);
+            if self.config.output.source_metadata {
+                add_source_metadata(&mut ocsf, meta);
+            }
+            self.redactor.redact(&mut ocsf);
+            describe(&mut ocsf, kind, self.config.output.captions);
+            if let Some(raw) = &raw {
+                ocsf.insert("raw_data", Value::str(raw.clone()));
+            }
+            if i > 0 {
+                out.push(b'\n');
+            }
+            json::write_value(out, &Value::Object(ocsf));
         }
-        self.redactor.redact(&mut ocsf);
-        describe(&mut ocsf, kind);
-        if self.config.output.raw_data {
-            // The record as received, re-parsed (decoding consumed the first tree) and with its
-            // credentials redacted like `unmapped`; after the event's own redaction, so no
-            // value is redacted twice.
-            let mut raw = json::parse(record, self.config.limits.max_depth)?;
-            self.redactor.redact_source(&mut raw);
-            ocsf.insert("raw_data", Value::str(json::to_string(&raw)));
-        }
-        json::write_value(out, &Value::Object(ocsf));
         Ok(kind)
     }
 
@@ -190,9 +202,18 @@ impl Pipeline {
     }
 }
 
+/// How many events [`Pipeline::process_into`] appended as `events` (compact JSON never holds a
+/// raw newline: one separates two events).
+pub fn event_count(events: &[u8]) -> usize {
+    1 + events.iter().filter(|&&b| b == b'\n').count()
+}
+
 fn add_source_metadata(event: &mut Map<'_>, meta: &RecordMeta<'_>) {
     if let Some(Value::Object(metadata)) = event.get_mut("metadata") {
-        metadata.insert_opt("log_name", meta.source.map(|s| Value::str(s.to_owned())));
+        // A configured `output.log_name` is already there and wins.
+        if metadata.get("log_name").is_none() {
+            metadata.insert_opt("log_name", meta.source.map(|s| Value::str(s.to_owned())));
+        }
         metadata.insert_opt("logged_time", meta.timestamp_ms.map(Value::int));
     }
 }

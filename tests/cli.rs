@@ -26,7 +26,7 @@ fn replays_the_sftp_tree_in_date_order() {
     );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("45 records in, 37 events out, 8 dead letters (4 files"),
+        stderr.contains("45 records in, 38 events out, 8 dead letters (4 files"),
         "{stderr}"
     );
     assert!(stderr.contains("EXTERNAL_API         11"), "{stderr}");

@@ -141,7 +141,7 @@ fn follow_once_emits_exactly_what_replay_emits_and_then_nothing() {
     let out = run.once(&tree, &[]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("pass 1: 45 records in, 37 events out, 8 dead letters, 0 duplicates skipped, 4 files read"),
+        stderr.contains("pass 1: 45 records in, 38 events out, 8 dead letters, 0 duplicates skipped, 4 files read"),
         "{stderr}"
     );
     let golden = std::fs::read_to_string(repo().join("testdata/sftp.ocsf.json")).unwrap();
@@ -405,7 +405,7 @@ fn bad_state_is_a_clear_error_never_a_silent_restart() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    run.wait_for_events(37, "the first follow wrote nothing");
+    run.wait_for_events(38, "the first follow wrote nothing");
     let out = Run { dir: run.dir.clone() }
         .follow(&tree, &["--once", "--engine", "native"])
         .output()
@@ -413,7 +413,7 @@ fn bad_state_is_a_clear_error_never_a_silent_restart() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("in use by another mwsiem follow"));
     kill(&mut first, libc::SIGTERM);
-    assert_eq!(lines(&run.events()).len(), 37, "the second follow wrote nothing");
+    assert_eq!(lines(&run.events()).len(), 38, "the second follow wrote nothing");
 
     let run = Run::new("missing");
     let out = run

@@ -32,7 +32,7 @@ fn every_hostile_record_is_accounted_for() {
         "event", // wrong-typed optional fields are kept under unmapped
         "too_deep", "too_deep", "too_deep",
         "event", // the 2 MB string
-        "event", // a 2 MB event_type: an unknown type, so a Base Event
+        "event", // a 2 MB event_type: an unknown type, so an API Activity of activity Other
         "event",
     ];
     assert_eq!(got, expected);

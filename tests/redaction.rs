@@ -172,7 +172,7 @@ fn messages_and_observables_show_only_what_the_event_shows() {
         out.contains("for user hmac-sha256:"),
         "the message repeats the hashed actor"
     );
-    assert!(out.contains(r#"{"name":"actor.user.uid","type_id":31,"value":"hmac-sha256:"#));
+    assert!(out.contains(r#"{"name":"actor.user.uid","type_id":31,"type":"User Object: uid","value":"hmac-sha256:"#));
     assert!(
         !out.contains(r#""name":"http_request.url.url_string""#),
         "a dropped attribute is not observed"

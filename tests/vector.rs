@@ -12,7 +12,7 @@ mod common;
 #[path = "common/vrl_program.rs"]
 mod vrl_program;
 
-use common::{OcsfValidator, canonical, known_vrl_differences as known_differences, repo};
+use common::{OcsfValidator, canonical, canonical_events, known_vrl_differences as known_differences, repo};
 use mwsiem::json::{self, Value as J};
 use mwsiem::{Config, Framer, Pipeline};
 use std::collections::BTreeSet;
@@ -75,7 +75,12 @@ fn matches_the_core(vrl: &mut dyn Remaps) {
                 .process(record.bytes)
                 .map(|(_, out)| String::from_utf8(out).unwrap());
             let ours = vrl.record(record.bytes);
-            if let VrlOutcome::Event(e) = &ours {
+            let vrl_events: Vec<&String> = match &ours {
+                VrlOutcome::Event(e) => vec![e],
+                VrlOutcome::Events(list) => list.iter().collect(),
+                _ => Vec::new(),
+            };
+            for e in &vrl_events {
                 events += 1;
                 let errors = validator.errors(&serde_json::from_str(e).unwrap());
                 assert!(
@@ -85,7 +90,9 @@ fn matches_the_core(vrl: &mut dyn Remaps) {
                 );
             }
             let same = match (&core, &ours) {
-                (Ok(c), VrlOutcome::Event(v)) => canonical(c) == canonical(v),
+                (Ok(c), VrlOutcome::Event(_) | VrlOutcome::Events(_)) => {
+                    canonical_events(c) == vrl_events.iter().map(|e| canonical(e)).collect::<Vec<_>>().join("\n")
+                }
                 (Err(c), VrlOutcome::Aborted { reason, .. }) => c.code() == reason,
                 _ => false,
             };
@@ -98,11 +105,12 @@ fn matches_the_core(vrl: &mut dyn Remaps) {
                 continue;
             }
             let core_text = match &core {
-                Ok(c) => canonical(c),
+                Ok(c) => canonical_events(c),
                 Err(e) => format!("rejected: {}: {e}", e.code()),
             };
             let vrl_text = match &ours {
                 VrlOutcome::Event(v) => canonical(v),
+                VrlOutcome::Events(list) => list.iter().map(|e| canonical(e)).collect::<Vec<_>>().join("\n"),
                 other => format!("{other:?}"),
             };
             unexplained.push(format!(
@@ -157,7 +165,7 @@ fn mutated_records_end_as_an_event_or_a_reasoned_abort() {
             // either may be the broken one.
             let comparable = !has_duplicate_keys(record.bytes);
             match vrl.run(record.bytes) {
-                VrlOutcome::Event(_) => assert!(
+                VrlOutcome::Event(_) | VrlOutcome::Events(_) => assert!(
                     core_ok || !comparable,
                     "VRL made an event the core rejects: {:?}",
                     String::from_utf8_lossy(record.bytes)
@@ -415,4 +423,40 @@ fn vrl_target_and_skill_tables_equal_the_core_tables() {
         .collect();
     core.sort_by(|a, b| a.0.cmp(&b.0));
     assert_eq!(ours, core);
+}
+
+/// `output.tenant_uid` and `output.log_name` are the two settings at the program's top: set,
+/// they give the events the core gives with the same config, in every supported `vrl`.
+#[test]
+fn the_tenant_and_log_name_settings_equal_the_core_config() {
+    let source = std::fs::read_to_string(repo().join("transforms/vector/mwsiem.vrl")).unwrap();
+    let mut set = source.clone();
+    for (line, value) in [
+        ("tenant_uid = null\n", "\"acme-prod\""),
+        ("log_name = null\n", "\"moveworks-audit\""),
+    ] {
+        assert_eq!(source.matches(line).count(), 1, "mwsiem.vrl has `{line}` once");
+        set = set.replace(line, &line.replace("null", value));
+    }
+    let mut config = Config::default();
+    config.output.tenant_uid = Some("acme-prod".into());
+    config.output.log_name = Some("moveworks-audit".into());
+    let pipeline = Pipeline::new(config);
+    let bytes = std::fs::read(repo().join("testdata/cases/semantics.json")).unwrap();
+    for remaps in all_remaps() {
+        let label = remaps.label();
+        let mut program = remaps.compile(&set).unwrap_or_else(|e| panic!("{label}: {e}"));
+        assert!(program.warnings().is_empty(), "{label}: {:?}", program.warnings());
+        for record in Framer::new(&bytes) {
+            let (_, core) = pipeline.process(record.bytes).unwrap();
+            let core = canonical_events(std::str::from_utf8(&core).unwrap());
+            let ours = match program.run(record.bytes) {
+                VrlOutcome::Event(e) => canonical(&e),
+                VrlOutcome::Events(list) => list.iter().map(|e| canonical(e)).collect::<Vec<_>>().join("\n"),
+                other => panic!("{label}: {other:?}"),
+            };
+            assert_eq!(ours, core, "{label}: line {}", record.line);
+            assert!(ours.contains("\"tenant_uid\":\"acme-prod\""), "{label}");
+        }
+    }
 }

@@ -15,7 +15,7 @@ mod vrl_program;
 use common::known_vrl_differences;
 use common::shapes::{fixture_records, shapes};
 use common::vector_file_source::FileSource;
-use common::{canonical, repo};
+use common::{canonical, canonical_events, repo};
 use mwsiem::{Config, Framer, Pipeline};
 use vrl_program::{Remaps, VrlOutcome, all_remaps};
 
@@ -23,7 +23,7 @@ use vrl_program::{Remaps, VrlOutcome, all_remaps};
 fn core_outcomes(pipeline: &Pipeline, file: &[u8]) -> Vec<String> {
     Framer::new(file)
         .map(|r| match pipeline.process(r.bytes) {
-            Ok((_, e)) => canonical(std::str::from_utf8(&e).unwrap()),
+            Ok((_, e)) => canonical_events(std::str::from_utf8(&e).unwrap()),
             Err(e) => format!("reject:{}", e.code()),
         })
         .collect()
@@ -44,6 +44,7 @@ fn vector_outcomes(remaps: &mut dyn Remaps, source: &FileSource, file: &[u8], pa
         for r in results {
             out.push(match r {
                 VrlOutcome::Event(e) => canonical(&e),
+                VrlOutcome::Events(events) => events.iter().map(|e| canonical(e)).collect::<Vec<_>>().join("\n"),
                 VrlOutcome::Aborted { reason, .. } => format!("reject:{reason}"),
                 other => panic!(
                     "{}: {other:?} on {:?}: Vector would route it without a reason",

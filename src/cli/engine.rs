@@ -155,6 +155,8 @@ fn load_users(args: &EngineArgs, config: &Config) -> Result<Arc<dyn UserDirector
     Ok(Arc::new(dir))
 }
 
+// One runner per run, built once and never moved in a loop: the size of a variant costs nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum Runner<'e> {
     Native(Pipeline),
     Component(ComponentPipeline<'e>),

@@ -71,8 +71,9 @@ pub enum EventBody<'a> {
     Authentication(AuthenticationEvent<'a>),
     AgentStudioLog(AgentStudioLogEvent<'a>),
     UserTokenLog(UserTokenLogEvent<'a>),
-    /// Unknown type or version: the envelope's `extra` holds the whole record.
-    Unknown,
+    /// Unknown type or version: the envelope's `extra` holds the whole record, but for the
+    /// user it names.
+    Unknown(UnknownEvent<'a>),
 }
 
 impl<'a> EventBody<'a> {
@@ -85,7 +86,7 @@ impl<'a> EventBody<'a> {
             EventBody::Authentication(_) => EventKind::Authentication,
             EventBody::AgentStudioLog(_) => EventKind::AgentStudioLog,
             EventBody::UserTokenLog(_) => EventKind::UserTokenLog,
-            EventBody::Unknown => EventKind::Unknown,
+            EventBody::Unknown(_) => EventKind::Unknown,
         }
     }
 
@@ -125,23 +126,21 @@ impl<'a> EventBody<'a> {
             }),
             EventKind::PermissionChange => {
                 let user_id = d.take_text("user_id");
-                let (assigned_roles, assigned_roles_raw) =
-                    match d.take_if("assigned_roles", |v| Some((role_grants(v)?, v.clone()))) {
-                        Some(g) => g,
-                        None if d.get("assigned_roles").is_some() => {
-                            return Err(RecordError::invalid(
-                                "event_data.assigned_roles",
-                                "expected a list of {app, roles, grantee} objects",
-                            ));
-                        }
-                        None => {
-                            return Err(RecordError::missing("event_data.assigned_roles"));
-                        }
-                    };
+                let assigned_roles = match d.take_if("assigned_roles", role_grants) {
+                    Some(g) => g,
+                    None if d.get("assigned_roles").is_some() => {
+                        return Err(RecordError::invalid(
+                            "event_data.assigned_roles",
+                            "expected a list of {app, roles, grantee} objects",
+                        ));
+                    }
+                    None => {
+                        return Err(RecordError::missing("event_data.assigned_roles"));
+                    }
+                };
                 EventBody::PermissionChange(PermissionChangeEvent {
                     user_id,
                     assigned_roles,
-                    assigned_roles_raw,
                     extra: d,
                 })
             }
@@ -167,9 +166,17 @@ impl<'a> EventBody<'a> {
                 operation: take_token_operation(&mut d),
                 extra: d,
             }),
-            EventKind::Unknown => EventBody::Unknown,
+            EventKind::Unknown => EventBody::Unknown(UnknownEvent { user_id: None }),
         })
     }
+}
+
+/// An event type or schema version this build does not know.
+#[derive(Debug)]
+pub struct UnknownEvent<'a> {
+    /// `event_data.user_id`, the one field every documented type uses alike (the Moveworks user
+    /// the event is about), taken out of the record kept under `unmapped`.
+    pub user_id: Option<Cow<'a, str>>,
 }
 
 /// EXTERNAL_API: an HTTP call Moveworks made to a customer system.
@@ -208,8 +215,6 @@ pub struct ConfigChangeEvent<'a> {
 pub struct PermissionChangeEvent<'a> {
     pub user_id: Option<Cow<'a, str>>,
     pub assigned_roles: Vec<RoleGrant<'a>>,
-    /// `assigned_roles` as written, for when OCSF's single `user` cannot hold every grantee.
-    pub assigned_roles_raw: Value<'a>,
     pub extra: Map<'a>,
 }
 

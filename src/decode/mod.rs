@@ -24,7 +24,7 @@ pub enum SchemaVersion {
     V1,
     /// The new pipeline, `logs/v1/YYYY-MM-DD/` (every 3 hours).
     V2,
-    /// A version this build does not know: the record becomes a Base Event.
+    /// A version this build does not know: the record becomes an API Activity of activity Other.
     Unknown,
 }
 
@@ -36,7 +36,7 @@ pub struct MoveworksEvent<'a> {
 }
 
 /// The top-level fields every record carries.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Envelope<'a> {
     /// `version` as written (string or number).
     pub version: Cow<'a, str>,
@@ -71,7 +71,7 @@ pub fn decode(record: Value<'_>) -> Result<MoveworksEvent<'_>, RecordError> {
         .get("event_type")
         .and_then(Value::as_str)
         .is_some_and(|t| EventKind::from_event_type(t) != EventKind::Unknown);
-    let whole = (!known).then(|| map.clone());
+    let mut whole = (!known).then(|| map.clone());
     let version = required_text(&mut map, "version")?;
     let event_type = match map.take_str("event_type") {
         Some(t) => t,
@@ -103,8 +103,12 @@ pub fn decode(record: Value<'_>) -> Result<MoveworksEvent<'_>, RecordError> {
     let event_source = map.take_str("event_source");
     let kind = EventKind::from_event_type(&event_type);
 
-    let body = if schema == SchemaVersion::Unknown || kind == EventKind::Unknown {
-        EventBody::Unknown
+    let body = if let Some(whole) = whole.as_mut() {
+        let user_id = match whole.get_mut("event_data") {
+            Some(Value::Object(data)) => data.take_text("user_id"),
+            _ => None,
+        };
+        EventBody::Unknown(UnknownEvent { user_id })
     } else {
         let data = match map.take("event_data") {
             Some(Value::Object(m)) => m,
@@ -175,7 +179,7 @@ mod tests {
             r#"{"version":"7","event_type":"EXTERNAL_API","event_time":"2025-01-01 00:00:00","event_data":{"a":1}}"#,
         )
         .unwrap();
-        assert!(matches!(e.body, EventBody::Unknown));
+        assert!(matches!(e.body, EventBody::Unknown(_)));
         assert!(e.envelope.extra.get("event_data").is_some());
     }
 

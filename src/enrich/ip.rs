@@ -95,8 +95,9 @@ fn classify_v6(ip: Ipv6Addr) -> IpClass {
 }
 
 /// Adds the network scope to `src_endpoint` and `dst_endpoint` when they carry an `ip`, and an
-/// `ip_facts` enrichment with the version and class.
-pub fn enrich_ips(event: &mut Map<'_>) {
+/// `ip_facts` enrichment with the version and class. `captions`: write `network_scope`, the
+/// caption of `network_scope_id` (`output.captions`).
+pub fn enrich_ips(event: &mut Map<'_>, captions: bool) {
     let mut facts = Vec::new();
     for side in ["src_endpoint", "dst_endpoint"] {
         let Some(Value::Object(ep)) = event.get_mut(side) else {
@@ -112,7 +113,9 @@ pub fn enrich_ips(event: &mut Map<'_>) {
         let class = classify(ip);
         let (scope_id, scope) = class.scope();
         ep.insert("network_scope_id", Value::int(scope_id));
-        ep.insert("network_scope", Value::str(scope));
+        if captions {
+            ep.insert("network_scope", Value::str(scope));
+        }
         facts.push((ip, class));
     }
     for (ip, class) in facts {

@@ -1,8 +1,9 @@
 //! Which customer system an EXTERNAL_API call went to, and which Moveworks skill it most likely
 //! served (the eight skills of the vendor's API audit log documentation).
 //!
-//! The system comes from the request host (a table of vendors' domains); the skill from the
-//! system and the request path. The skill is a heuristic, and says so: it is an OCSF enrichment
+//! The system comes from the request host (a table of vendors' domains) and names the API's
+//! service (`api.service.name`, `dst_endpoint.svc_name`); the skill comes from the system and
+//! the request path. The skill is a heuristic, and says so: it is an OCSF enrichment
 //! with the rule that matched, and "System" (the vendor's own fallback) when none did.
 
 use crate::json::{Map, Value};
@@ -157,10 +158,8 @@ pub fn enrich_target(event: &mut Map<'_>) {
         if let Some(Value::Object(dst)) = event.get_mut("dst_endpoint") {
             dst.insert("svc_name", Value::str(sys.product));
         }
-        // The product is the enrichment's value; `data` holds what the event has nowhere else.
-        let mut data = Map::with_capacity(1);
-        data.insert("vendor", Value::str(sys.vendor));
-        push_enrichment(event, enrichment("target_system", sys.product, "Vendor Product", data));
+        // No `target_system` enrichment: its value would repeat `api.service.name` and
+        // `dst_endpoint.svc_name`, and bytes are better spent on captions (README, "Event size").
     }
     let mut data = Map::with_capacity(1);
     data.insert_opt("rule", rule.map(Value::str));

@@ -118,19 +118,27 @@ impl Recovered {
     }
 
     /// Whether `key` was recovered and not taken yet; takes it.
+    #[cfg(test)]
     pub fn take(&mut self, key: &Key) -> bool {
-        match self.counts.get_mut(key) {
-            Some((n, _)) => {
-                *n -= 1;
-                if *n == 0 {
-                    self.counts.remove(key);
-                }
-                self.total -= 1;
-                self.changed = true;
-                true
-            }
-            None => false,
+        self.take_up_to(key, 1) == 1
+    }
+
+    /// Takes up to `events` lines recovered under `key` and says how many: a record read again
+    /// whose events (several when it has several subjects) were all written before the crash
+    /// takes them all; one cut short by the crash takes those that were written, and the rest
+    /// are still to be written.
+    pub fn take_up_to(&mut self, key: &Key, events: usize) -> usize {
+        let Some((n, _)) = self.counts.get_mut(key) else {
+            return 0;
+        };
+        let taken = (*n as usize).min(events);
+        *n -= taken as u32;
+        if *n == 0 {
+            self.counts.remove(key);
         }
+        self.total -= taken;
+        self.changed = true;
+        taken
     }
 }
 
@@ -177,5 +185,16 @@ mod tests {
         assert!(again.take(&[1; 16]) && again.take(&[2; 16]));
         assert!(!again.take(&[1; 16]));
         assert!(again.is_empty());
+    }
+
+    #[test]
+    fn a_record_of_several_events_takes_the_lines_that_were_written() {
+        // Two of a record's three events were written before the crash.
+        let mut r = Recovered::default();
+        r.add([3; 16]);
+        r.add([3; 16]);
+        assert_eq!(r.take_up_to(&[3; 16], 3), 2);
+        assert!(r.is_empty());
+        assert_eq!(r.take_up_to(&[3; 16], 3), 0);
     }
 }

@@ -457,13 +457,31 @@ impl<'a> Follower<'a> {
                 summary.duplicates += 1;
                 continue;
             }
-            if !self.recovered.is_empty() && self.recovered.take(&key) {
-                // Written before the crash, after the last commit: in the output already.
-                summary.records += 1;
-                summary.duplicates += 1;
-                keys.push(key);
-                self.uncommitted += 1;
-                continue;
+            let mut outcome = outcome;
+            if !self.recovered.is_empty() {
+                let events = match &outcome {
+                    Outcome::Event { json, .. } => mwsiem::event_count(json),
+                    Outcome::Rejected { .. } => 1,
+                };
+                let written = self.recovered.take_up_to(&key, events);
+                if written == events {
+                    // Written before the crash, after the last commit: in the output already.
+                    summary.records += 1;
+                    summary.duplicates += 1;
+                    keys.push(key);
+                    self.uncommitted += 1;
+                    continue;
+                }
+                if let (Outcome::Event { json, .. }, 1..) = (&mut outcome, written) {
+                    // The crash came between the events of one record: the rest are written.
+                    let rest = json
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, b)| **b == b'\n')
+                        .nth(written - 1)
+                        .map_or(json.len(), |(at, _)| at + 1);
+                    json.drain(..rest);
+                }
             }
             write_outcome(
                 &mut self.events,

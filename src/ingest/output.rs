@@ -40,7 +40,7 @@ pub fn write_outcome(
     match outcome {
         Outcome::Event { kind, json } => {
             events.write_line(&json).map_err(|e| ("events", e))?;
-            summary.event(kind);
+            summary.events(kind, mwsiem::event_count(&json));
         }
         Outcome::Rejected { code, message } => {
             summary.dead_letter(code);

@@ -23,10 +23,11 @@ pub struct Summary {
 }
 
 impl Summary {
-    pub fn event(&mut self, kind: EventKind) {
+    /// A record that became `n` events.
+    pub fn events(&mut self, kind: EventKind, n: usize) {
         self.records += 1;
-        self.events += 1;
-        *self.by_type.entry(kind).or_default() += 1;
+        self.events += n as u64;
+        *self.by_type.entry(kind).or_default() += n as u64;
     }
 
     pub fn dead_letter(&mut self, reason: &'static str) {

@@ -1,4 +1,7 @@
 //! Entity Management (3004): CONFIG_CHANGE and AGENT_STUDIO_LOG.
+//!
+//! The actor is the user who made the change; a change the export says the system made
+//! (`change_origin_type: SYSTEM`) is Moveworks' own, `actor.app_name`.
 
 use super::table::{ENTITY_MANAGEMENT, STATUS_SUCCESS, STATUS_UNKNOWN};
 use super::{ClassEvent, outcome_of, user_actor};
@@ -8,6 +11,8 @@ use crate::json::{Map, Value};
 /// `managed_entity.type_id` 99 Other: OCSF's kinds (device, user, group, organization, policy,
 /// email) have no configuration or Agent Studio object; `type` names it.
 const ENTITY_TYPE_OTHER: i64 = 99;
+/// `entity.type` of an Agent Studio object whose record names no `log_type`.
+const AGENT_STUDIO_ENTITY: &str = "Agent Studio Entity";
 
 /// Entity Management's activity for a CRUD word (`DELETE`, `AGENT_STUDIO_LOG_METHOD_READ`).
 fn activity_of_crud(word: &str) -> u8 {
@@ -30,14 +35,29 @@ pub(super) fn config_change(e: ConfigChangeEvent<'_>) -> ClassEvent<'_> {
     if activity == 99 {
         c.activity_other = e.operation_type.clone();
     }
-    c.fields.insert_opt("actor", user_actor(e.user_id));
-    let mut entity = Map::with_capacity(3);
+    let mut leftover = e.extra;
+    let system = leftover.take_if("change_origin_type", |v| match v {
+        Value::String(s) if s.eq_ignore_ascii_case("SYSTEM") => Some(()),
+        _ => None,
+    });
+    match (system, user_actor(e.user_id)) {
+        (Some(()), actor) => {
+            let mut a = match actor {
+                Some(Value::Object(a)) => a,
+                _ => Map::with_capacity(1),
+            };
+            a.insert("app_name", Value::str("Moveworks"));
+            c.fields.insert("actor", Value::Object(a));
+        }
+        (None, actor) => c.fields.insert_opt("actor", actor),
+    }
+    let mut entity = Map::with_capacity(4);
     entity.insert("name", Value::String(e.config_name));
     entity.insert("type", Value::str("Configuration"));
     entity.insert("type_id", Value::int(ENTITY_TYPE_OTHER));
     entity.insert_opt("version", e.config_version.map(Value::String));
     c.fields.insert("entity", Value::Object(entity));
-    c.leftover = e.extra;
+    c.leftover = leftover;
     c
 }
 
@@ -59,7 +79,11 @@ pub(super) fn agent_studio_log(e: AgentStudioLogEvent<'_>) -> ClassEvent<'_> {
         // OCSF needs a name or uid; without the uuid the product area names the entity.
         None => entity.insert("name", Value::str("Agent Studio")),
     }
-    entity.insert_opt("type", e.log_type.map(Value::String));
+    // type_id 99 needs its `type`: the log type, else what every Agent Studio object is.
+    entity.insert(
+        "type",
+        e.log_type.map_or(Value::str(AGENT_STUDIO_ENTITY), Value::String),
+    );
     entity.insert("type_id", Value::int(ENTITY_TYPE_OTHER));
     c.fields.insert("entity", Value::Object(entity));
     c.leftover = e.extra;

@@ -13,16 +13,17 @@
 //! | EXTERNAL_API | `METHOD[ host][ path] -> CODE\|no response[ (service, skill skill)][ for user UID]` |
 //! | USER_TOKEN_LOG | `OPERATION integration ID\|no integration -> STATUS[ for user UID]` |
 //! | AUTHENTICATION | `Login\|Logout\|ACTIVITY succeeded\|failed\|(STATUS)\|(outcome unknown) for user UID\|an unidentified user[ from IP][ (SERVICE)]` |
-//! | EXTERNAL_LDAP_API | `LDAP ACTIVITY[ DN][ for user UID]`, `LDAP request (unparsed)[ for user UID]` |
-//! | CONFIG_CHANGE, AGENT_STUDIO_LOG | `ACTIVITY[ configuration\|TYPE][ NAME\|UID][ version V] -> STATUS[ by user UID]` |
-//! | PERMISSION_CHANGE | `Assigned N privilege(s)[ (first three[ and K more])] to user UID\|an unidentified user[ by user UID]` |
-//! | anything else | `Unmapped Moveworks event TYPE (log version V)` |
+//! | EXTERNAL_LDAP_API | `LDAP ACTIVITY[ DN][ for user UID]`, `LDAP bind as DN\|LDAP anonymous bind[ for user UID]`, `LDAP request (unparsed)[ for user UID]` |
+//! | CONFIG_CHANGE, AGENT_STUDIO_LOG | `ACTIVITY[ configuration\|TYPE][ NAME\|UID][ version V] -> STATUS[ by user UID\| by APP]` |
+//! | PERMISSION_CHANGE (one event per grantee) | `Assigned N privilege(s)[ (first three[ and K more])] to user UID\|an unidentified user[ by user UID]`, `Permission change with no roles for user UID\|an unidentified user[ by user UID]` |
+//! | anything else | `Unmapped Moveworks event TYPE (log version V)[ for user UID]` |
 //!
 //! Every value is cut at [`MAX_VALUE_CHARS`] characters (`…` appended), so a message stays one
 //! short line whatever the record holds. `transforms/vector/mwsiem.vrl` writes the same text.
 
 use super::datastore_activity::LABEL_LDAP_REQUEST_UNPARSED;
 use super::path::{text, text_at, value_at};
+use super::table::{AUTHENTICATION, CLASSES, status_caption};
 use crate::decode::EventKind;
 use crate::json::{Map, Value};
 use std::borrow::Cow;
@@ -85,8 +86,41 @@ fn actor_uid<'e>(ev: &'e Map<'_>) -> Option<Cow<'e, str>> {
     text_at(ev, &["actor", "user", "uid"])
 }
 
+/// `[ by user UID]`, or ` by APP` for a change the app made itself.
+fn by_actor(m: &mut Message, ev: &Map<'_>) {
+    match actor_uid(ev) {
+        Some(uid) => m.word(" by user ").value(&uid),
+        None => m.opt(" by ", text_at(ev, &["actor", "app_name"])),
+    };
+}
+
+/// `activity_name` (none when it is empty), or its caption from the ids when captions are off.
+fn activity_word<'e>(ev: &'e Map<'_>) -> Option<Cow<'e, str>> {
+    if ev.get("activity_name").is_some() {
+        return text_at(ev, &["activity_name"]);
+    }
+    let class = int_at(ev, "class_uid")?;
+    let class = CLASSES.iter().find(|c| i64::from(c.uid) == class)?;
+    let id = u8::try_from(int_at(ev, "activity_id")?).ok()?;
+    class.activity_name(id).map(Cow::Borrowed)
+}
+
+/// `status` (none when it is empty), or its caption from `status_id` when captions are off.
+fn status_word<'e>(ev: &'e Map<'_>) -> Option<Cow<'e, str>> {
+    if ev.get("status").is_some() {
+        return text_at(ev, &["status"]);
+    }
+    let id = u8::try_from(int_at(ev, "status_id")?).ok()?;
+    status_caption(id).map(Cow::Borrowed)
+}
+
 fn external_api(m: &mut Message, ev: &Map<'_>) {
-    let method = text_at(ev, &["http_request", "http_method"]).or_else(|| text_at(ev, &["api", "operation"]));
+    // A method OCSF does not list (PROPFIND) is the activity's name.
+    let method = text_at(ev, &["http_request", "http_method"]).or_else(|| {
+        (int_at(ev, "activity_id") == Some(99))
+            .then(|| activity_word(ev))
+            .flatten()
+    });
     m.value(method.as_deref().unwrap_or("request"));
     m.opt(" ", text_at(ev, &["dst_endpoint", "hostname"]));
     m.opt(" ", text_at(ev, &["http_request", "url", "path"]));
@@ -111,8 +145,7 @@ fn user_token_log(m: &mut Message, ev: &Map<'_>) {
         Some(id) => m.word(" integration ").value(&id),
         None => m.word(" no integration"),
     };
-    m.word(" -> ")
-        .value(text_at(ev, &["status"]).as_deref().unwrap_or("Unknown"));
+    m.word(" -> ").value(status_word(ev).as_deref().unwrap_or("Unknown"));
     m.opt(" for user ", actor_uid(ev));
 }
 
@@ -120,14 +153,14 @@ fn authentication(m: &mut Message, ev: &Map<'_>) {
     match int_at(ev, "activity_id") {
         Some(1) => m.word("Login"),
         Some(2) => m.word("Logout"),
-        _ => m.value(text_at(ev, &["activity_name"]).as_deref().unwrap_or("Authentication")),
+        _ => m.value(activity_word(ev).as_deref().unwrap_or("Authentication")),
     };
     match int_at(ev, "status_id") {
         Some(1) => m.word(" succeeded"),
         Some(2) => m.word(" failed"),
         Some(99) => m
             .word(" (")
-            .value(text_at(ev, &["status"]).as_deref().unwrap_or("Other"))
+            .value(status_word(ev).as_deref().unwrap_or("Other"))
             .word(")"),
         _ => m.word(" (outcome unknown)"),
     };
@@ -148,9 +181,14 @@ fn ldap(m: &mut Message, ev: &Map<'_>) {
     };
     if unparsed {
         m.word("LDAP request (unparsed)");
+    } else if int_at(ev, "class_uid") == Some(i64::from(AUTHENTICATION.uid)) {
+        // A bind: the identity it binds as; the export records no outcome.
+        match text_at(ev, &["user", "name"]).filter(|n| n != "unknown") {
+            Some(dn) => m.word("LDAP bind as ").value(&dn),
+            None => m.word("LDAP anonymous bind"),
+        };
     } else {
-        m.word("LDAP ")
-            .value(text_at(ev, &["activity_name"]).as_deref().unwrap_or("request"));
+        m.word("LDAP ").value(activity_word(ev).as_deref().unwrap_or("request"));
         m.opt(
             " ",
             text_at(ev, &["database", "name"]).filter(|n| n != super::LDAP_DIRECTORY),
@@ -160,7 +198,7 @@ fn ldap(m: &mut Message, ev: &Map<'_>) {
 }
 
 fn entity(m: &mut Message, ev: &Map<'_>) {
-    m.value(text_at(ev, &["activity_name"]).as_deref().unwrap_or("Change"));
+    m.value(activity_word(ev).as_deref().unwrap_or("Change"));
     match text_at(ev, &["entity", "type"]) {
         Some(t) if t == "Configuration" => m.word(" configuration"),
         Some(t) => m.word(" ").value(&t),
@@ -171,9 +209,8 @@ fn entity(m: &mut Message, ev: &Map<'_>) {
         text_at(ev, &["entity", "name"]).or_else(|| text_at(ev, &["entity", "uid"])),
     );
     m.opt(" version ", text_at(ev, &["entity", "version"]));
-    m.word(" -> ")
-        .value(text_at(ev, &["status"]).as_deref().unwrap_or("Unknown"));
-    m.opt(" by user ", actor_uid(ev));
+    m.word(" -> ").value(status_word(ev).as_deref().unwrap_or("Unknown"));
+    by_actor(m, ev);
 }
 
 fn permission_change(m: &mut Message, ev: &Map<'_>) {
@@ -181,6 +218,16 @@ fn permission_change(m: &mut Message, ev: &Map<'_>) {
         Some(Value::Array(p)) => p.iter().filter_map(text).collect(),
         _ => Vec::new(),
     };
+    if privileges.is_empty() {
+        // Nothing was assigned: no "Assigned 0".
+        m.word("Permission change with no roles");
+        match text_at(ev, &["user", "uid"]) {
+            Some(uid) => m.word(" for user ").value(&uid),
+            None => m.word(" for an unidentified user"),
+        };
+        m.opt(" by user ", actor_uid(ev));
+        return;
+    }
     m.word("Assigned ").word(&privileges.len().to_string());
     m.word(if privileges.len() == 1 {
         " privilege"
@@ -215,6 +262,7 @@ fn unknown(m: &mut Message, ev: &Map<'_>) {
         .word(" (log version ")
         .value(text_at(ev, &["metadata", "log_version"]).as_deref().unwrap_or("?"))
         .word(")");
+    m.opt(" for user ", actor_uid(ev));
 }
 
 fn int_at(ev: &Map<'_>, key: &str) -> Option<i64> {

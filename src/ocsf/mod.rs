@@ -8,7 +8,6 @@
 
 mod api_activity;
 mod authentication;
-mod base_event;
 mod datastore_activity;
 mod entity_management;
 mod message;
@@ -17,7 +16,8 @@ mod path;
 pub mod table;
 mod user_access;
 
-use crate::decode::{EventBody, EventKind, MoveworksEvent};
+use crate::config::OutputConfig;
+use crate::decode::{Envelope, EventBody, EventKind, MoveworksEvent};
 use crate::json::{Map, Value};
 use std::borrow::Cow;
 use table::{ACTIVITY_OTHER, OcsfClass, severity_caption, severity_id_of_log_level, status_caption};
@@ -50,6 +50,9 @@ pub(crate) struct ClassEvent<'a> {
     pub labels: Vec<&'static str>,
     /// `metadata.profiles`: the OCSF profiles whose attributes the mapper filled (`trace`).
     pub profiles: Vec<&'static str>,
+    /// Captions of the class's own enum attributes (`auth_protocol`), written after `fields`
+    /// unless `output.captions` is off.
+    pub captions: Vec<(&'static str, &'static str)>,
 }
 
 impl<'a> ClassEvent<'a> {
@@ -67,23 +70,58 @@ impl<'a> ClassEvent<'a> {
             leftover: Map::new(),
             labels: Vec::new(),
             profiles: Vec::new(),
+            captions: Vec::new(),
         }
+    }
+
+    /// Adds the caption of one of the class's enum attributes.
+    pub fn caption(&mut self, key: &'static str, caption: &'static str) {
+        self.captions.push((key, caption));
     }
 }
 
-/// Builds the OCSF event for a decoded record.
-pub fn normalize<'a>(ev: MoveworksEvent<'a>) -> Map<'a> {
+/// Builds the OCSF events of a decoded record: one, or one per subject when the record
+/// describes several (a grant to several grantees), tied by `metadata.correlation_uid`.
+pub fn normalize<'a>(ev: MoveworksEvent<'a>, output: &OutputConfig) -> Vec<Map<'a>> {
     let MoveworksEvent { envelope: env, body } = ev;
-    let mut c = match body {
+    let c = match body {
         EventBody::ExternalApi(e) => api_activity::external_api(e),
         EventBody::UserTokenLog(e) => api_activity::user_token_log(e),
-        EventBody::ExternalLdapApi(e) => datastore_activity::external_ldap_api(e),
+        EventBody::ExternalLdapApi(e) => datastore_activity::external_ldap_api(e, env.event_id.as_ref()),
         EventBody::ConfigChange(e) => entity_management::config_change(e),
         EventBody::AgentStudioLog(e) => entity_management::agent_studio_log(e),
-        EventBody::PermissionChange(e) => user_access::permission_change(e),
+        EventBody::PermissionChange(e) => {
+            let parts = user_access::permission_change(e);
+            if parts.len() > 1 {
+                return several(parts, env, output);
+            }
+            parts.into_iter().next().expect("one event per grantee, at least one")
+        }
         EventBody::Authentication(e) => authentication::authentication(e),
-        EventBody::Unknown => base_event::unknown(&env.event_type),
+        EventBody::Unknown(e) => api_activity::unknown(&env.event_type, e),
     };
+    vec![build(c, env, output, None)]
+}
+
+/// The events of a record with several subjects: `metadata.uid` is the record's uid with the
+/// event's place (`2:LU8QgcnSTQ2m#2`), `metadata.correlation_uid` the record's uid.
+fn several<'a>(parts: Vec<ClassEvent<'a>>, env: Envelope<'a>, output: &OutputConfig) -> Vec<Map<'a>> {
+    let n = parts.len();
+    let mut env = Some(env);
+    parts
+        .into_iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let e = if i + 1 == n { env.take() } else { env.clone() };
+            build(c, e.expect("an envelope per part"), output, Some(i + 1))
+        })
+        .collect()
+}
+
+/// One OCSF event: the class mapper's part and what every event has. `part` is the event's
+/// place (from 1) among its record's events when there are several.
+fn build<'a>(mut c: ClassEvent<'a>, env: Envelope<'a>, output: &OutputConfig, part: Option<usize>) -> Map<'a> {
+    let captions = output.captions;
 
     let mut out = Map::with_capacity(32);
     let class = c.class;
@@ -92,43 +130,49 @@ pub fn normalize<'a>(ev: MoveworksEvent<'a>) -> Map<'a> {
     } else {
         ACTIVITY_OTHER
     };
-    let activity_name: Cow<'a, str> = match (activity_id, c.activity_other.take()) {
-        (ACTIVITY_OTHER, Some(word)) => word,
-        (id, _) => Cow::Borrowed(class.activity_name(id).unwrap_or("Other")),
+    // A source word (id 99) is no derivable caption: it is written with or without captions.
+    let activity_name: Option<Cow<'a, str>> = match (activity_id, c.activity_other.take()) {
+        (ACTIVITY_OTHER, Some(word)) => Some(word),
+        (id, _) if captions => Some(Cow::Borrowed(class.activity_name(id).unwrap_or("Other"))),
+        _ => None,
     };
     let type_uid = i64::from(class.uid) * 100 + i64::from(activity_id);
     out.insert("class_uid", Value::int(class.uid.into()));
-    out.insert("class_name", Value::str(class.name));
+    if captions {
+        out.insert("class_name", Value::str(class.name));
+    }
     out.insert("category_uid", Value::int(class.category_uid.into()));
+    if captions {
+        out.insert("category_name", Value::str(class.category_name));
+    }
     out.insert("activity_id", Value::int(activity_id.into()));
-    out.insert("activity_name", Value::String(activity_name));
+    out.insert_opt("activity_name", activity_name.map(Value::String));
     out.insert("type_uid", Value::int(type_uid));
+    if captions {
+        out.insert("type_name", Value::str(class.type_name(activity_id)));
+    }
 
     let severity_id = match env.severity.as_deref() {
         None => 0,
         Some(level) => severity_id_of_log_level(level).unwrap_or(99),
     };
     out.insert("severity_id", Value::int(severity_id.into()));
-    out.insert(
-        "severity",
-        match (severity_id, env.severity.as_ref()) {
-            (99, Some(level)) => Value::String(level.clone()),
-            (id, _) => Value::str(severity_caption(id).unwrap_or("Other")),
-        },
-    );
+    match (severity_id, env.severity.as_ref()) {
+        (99, Some(level)) => out.insert("severity", Value::String(level.clone())),
+        (id, _) if captions => out.insert("severity", Value::str(severity_caption(id).unwrap_or("Other"))),
+        _ => {}
+    }
     let status_id = if status_caption(c.status_id).is_some() {
         c.status_id
     } else {
         99
     };
     out.insert("status_id", Value::int(status_id.into()));
-    out.insert(
-        "status",
-        match (status_id, c.status_other.take()) {
-            (99, Some(word)) => Value::String(word),
-            (id, _) => Value::str(status_caption(id).unwrap_or("Other")),
-        },
-    );
+    match (status_id, c.status_other.take()) {
+        (99, Some(word)) => out.insert("status", Value::String(word)),
+        (id, _) if captions => out.insert("status", Value::str(status_caption(id).unwrap_or("Other"))),
+        _ => {}
+    }
     out.insert_opt("status_code", c.status_code.take().map(Value::String));
     out.insert_opt("status_detail", c.status_detail.take().map(Value::String));
     out.insert("time", Value::int(env.time.epoch_ms));
@@ -141,21 +185,36 @@ pub fn normalize<'a>(ev: MoveworksEvent<'a>) -> Map<'a> {
     for (k, v) in std::mem::take(&mut c.fields) {
         out.insert(k, v);
     }
+    if captions {
+        for (k, caption) in c.captions.drain(..) {
+            out.insert(k, Value::str(caption));
+        }
+    }
 
-    let mut metadata = Map::with_capacity(10);
+    let mut metadata = Map::with_capacity(12);
     metadata.insert("version", Value::str(OCSF_VERSION));
     let mut product = Map::with_capacity(2);
     product.insert("name", Value::str(PRODUCT_NAME));
     product.insert("vendor_name", Value::str(VENDOR_NAME));
     metadata.insert("product", Value::Object(product));
+    let tenant = output.tenant_uid.as_deref();
     // `version` stays first: follow's dedupe finds an event by `"metadata":{"version":`.
-    metadata.insert_opt("uid", event_uid(&env.version, env.event_id.as_deref()).map(Value::str));
+    let record_uid = event_uid(tenant, &env.version, env.event_id.as_deref());
+    match (part, record_uid) {
+        (Some(i), Some(uid)) => {
+            metadata.insert("uid", Value::str(format!("{uid}#{i}")));
+            metadata.insert("correlation_uid", Value::str(uid));
+        }
+        (_, uid) => metadata.insert_opt("uid", uid.map(Value::str)),
+    }
     if !c.profiles.is_empty() {
         metadata.insert(
             "profiles",
             Value::Array(c.profiles.iter().map(|p| Value::str(*p)).collect()),
         );
     }
+    metadata.insert_opt("tenant_uid", tenant.map(|t| Value::str(t.to_owned())));
+    metadata.insert_opt("log_name", output.log_name.as_deref().map(|n| Value::str(n.to_owned())));
     metadata.insert_opt("original_event_uid", env.event_id.map(Value::String));
     metadata.insert("event_code", Value::String(env.event_type));
     metadata.insert("log_version", Value::String(env.version));
@@ -182,25 +241,31 @@ pub fn normalize<'a>(ev: MoveworksEvent<'a>) -> Map<'a> {
 ///
 /// Run after redaction (see [`message`] and [`observables`] for why), so both repeat only what
 /// the event shows.
-pub fn describe(ev: &mut Map<'_>, kind: EventKind) {
+pub fn describe(ev: &mut Map<'_>, kind: EventKind, captions: bool) {
     let message = message::message(ev, kind);
-    let observables = observables::observables(ev, kind);
+    let observables = observables::observables(ev, kind, captions);
     ev.insert("message", Value::str(message));
     if !observables.is_empty() {
         ev.insert("observables", Value::Array(observables));
     }
 }
 
-/// `metadata.uid`: the export's schema version and event id, `2:Que5vMmYkJuB`.
+/// `metadata.uid`: the export's schema version and event id, `2:Que5vMmYkJuB`, after the
+/// configured tenant when there is one (`acme:2:Que5vMmYkJuB`), so that two Moveworks
+/// organisations (a provider serving several customers, a company with two orgs) never share one.
 ///
-/// The same identity `follow` deduplicates by (the two pipelines are kept apart, since a
-/// migration may export one event in both), so one record has one uid on every replay and in
-/// every engine. No hash: the VRL program has to compute the same string and the VRL builds we
-/// test against have no hash function. A record without an `event_id` gets none: nothing in it
-/// identifies it, and its content differs byte-wise between engines.
-pub(crate) fn event_uid(version: &str, event_id: Option<&str>) -> Option<String> {
+/// The identity `follow` deduplicates by (the two pipelines are kept apart, since a migration
+/// may export one event in both), so one record has one uid on every replay and in every engine.
+/// No hash: the VRL program has to compute the same string and the VRL builds we test against
+/// have no hash function. A record without an `event_id` gets none: nothing in it identifies it,
+/// and its content differs byte-wise between engines.
+pub(crate) fn event_uid(tenant: Option<&str>, version: &str, event_id: Option<&str>) -> Option<String> {
     let id = event_id.filter(|id| !id.is_empty())?;
-    let mut uid = String::with_capacity(version.len() + 1 + id.len());
+    let mut uid = String::with_capacity(tenant.map_or(0, |t| t.len() + 1) + version.len() + 1 + id.len());
+    if let Some(t) = tenant {
+        uid.push_str(t);
+        uid.push(':');
+    }
     uid.push_str(version);
     uid.push(':');
     uid.push_str(id);

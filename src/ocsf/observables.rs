@@ -14,21 +14,25 @@ use super::path::{text, value_at};
 use crate::decode::EventKind;
 use crate::json::{Map, Value};
 
-/// One observable rule: the attribute path, its OCSF type_id, and `type` for 99 Other.
+/// One observable rule: the attribute path, its OCSF type_id, and `type`: the type_id's caption,
+/// or for 99 Other the kind of value (which is no caption: it is written without captions too).
 struct Rule {
     path: &'static [&'static str],
     name: &'static str,
     type_id: i64,
+    /// OCSF's caption of `type_id` (a derivable caption).
+    caption: &'static str,
     other: Option<&'static str>,
     /// A value mwsiem writes when the record has none (`LDAP directory`): not an observable.
     placeholder: Option<&'static str>,
 }
 
-const fn rule(path: &'static [&'static str], name: &'static str, type_id: i64) -> Rule {
+const fn rule(path: &'static [&'static str], name: &'static str, (type_id, caption): (i64, &'static str)) -> Rule {
     Rule {
         path,
         name,
         type_id,
+        caption,
         other: None,
         placeholder: None,
     }
@@ -43,26 +47,33 @@ const fn other(
     Rule {
         path,
         name,
-        type_id: TYPE_OTHER,
+        type_id: 99,
+        caption: "Other",
         other: Some(kind),
         placeholder,
     }
 }
 
-const TYPE_HOSTNAME: i64 = 1;
-const TYPE_IP: i64 = 2;
-const TYPE_EMAIL: i64 = 5;
-const TYPE_URL: i64 = 6;
-const TYPE_RESOURCE_UID: i64 = 10;
-const TYPE_PORT: i64 = 11;
-const TYPE_USER_UID: i64 = 31;
-const TYPE_RESOURCE_NAME: i64 = 38;
-const TYPE_OTHER: i64 = 99;
+// OCSF 1.8.0's observable `type_id`s and their captions.
+const TYPE_HOSTNAME: (i64, &str) = (1, "Hostname");
+const TYPE_IP: (i64, &str) = (2, "IP Address");
+const TYPE_USER_NAME: (i64, &str) = (4, "User Name");
+const TYPE_EMAIL: (i64, &str) = (5, "Email Address");
+const TYPE_URL: (i64, &str) = (6, "URL String");
+const TYPE_RESOURCE_UID: (i64, &str) = (10, "Resource UID");
+const TYPE_PORT: (i64, &str) = (11, "Port");
+const TYPE_USER_UID: (i64, &str) = (31, "User Object: uid");
+const TYPE_RESOURCE_NAME: (i64, &str) = (38, "Resource Details Object: name");
 
 const ACTOR_UID: Rule = rule(&["actor", "user", "uid"], "actor.user.uid", TYPE_USER_UID);
 const ACTOR_EMAIL: Rule = rule(&["actor", "user", "email_addr"], "actor.user.email_addr", TYPE_EMAIL);
 const USER_UID: Rule = rule(&["user", "uid"], "user.uid", TYPE_USER_UID);
 const USER_EMAIL: Rule = rule(&["user", "email_addr"], "user.email_addr", TYPE_EMAIL);
+/// An LDAP bind's DN (the name it binds as); `unknown` when the request names none.
+const USER_NAME: Rule = Rule {
+    placeholder: Some("unknown"),
+    ..rule(&["user", "name"], "user.name", TYPE_USER_NAME)
+};
 
 const EXTERNAL_API: &[Rule] = &[
     ACTOR_UID,
@@ -88,6 +99,7 @@ const AUTHENTICATION: &[Rule] = &[
 const EXTERNAL_LDAP_API: &[Rule] = &[
     ACTOR_UID,
     ACTOR_EMAIL,
+    USER_NAME,
     other(
         &["database", "name"],
         "database.name",
@@ -113,6 +125,8 @@ const PERMISSION_CHANGE: &[Rule] = &[
     rule(&["resources", "name"], "resources.name", TYPE_RESOURCE_NAME),
 ];
 
+const UNKNOWN: &[Rule] = &[ACTOR_UID];
+
 fn rules(kind: EventKind) -> &'static [Rule] {
     match kind {
         EventKind::ExternalApi => EXTERNAL_API,
@@ -122,13 +136,13 @@ fn rules(kind: EventKind) -> &'static [Rule] {
         EventKind::ConfigChange => CONFIG_CHANGE,
         EventKind::AgentStudioLog => AGENT_STUDIO_LOG,
         EventKind::PermissionChange => PERMISSION_CHANGE,
-        // Everything of an unknown record is under `unmapped`: nothing is typed.
-        EventKind::Unknown => &[],
+        // Everything else of an unknown record is under `unmapped`: nothing else is typed.
+        EventKind::Unknown => UNKNOWN,
     }
 }
 
 /// The event's observables (empty when it has none).
-pub(crate) fn observables<'a>(ev: &Map<'a>, kind: EventKind) -> Vec<Value<'a>> {
+pub(crate) fn observables<'a>(ev: &Map<'a>, kind: EventKind, captions: bool) -> Vec<Value<'a>> {
     let mut out = Vec::new();
     for r in rules(kind) {
         for v in values(ev, r.path) {
@@ -139,7 +153,11 @@ pub(crate) fn observables<'a>(ev: &Map<'a>, kind: EventKind) -> Vec<Value<'a>> {
             let mut o = Map::with_capacity(4);
             o.insert("name", Value::str(r.name));
             o.insert("type_id", Value::int(r.type_id));
-            o.insert_opt("type", r.other.map(Value::str));
+            match r.other {
+                Some(kind) => o.insert("type", Value::str(kind)),
+                None if captions => o.insert("type", Value::str(r.caption)),
+                None => {}
+            }
             o.insert("value", value);
             out.push(Value::Object(o));
         }
@@ -179,12 +197,21 @@ mod tests {
             8,
         )
         .unwrap();
-        let obs = observables(v.as_object().unwrap(), EventKind::PermissionChange);
+        let obs = observables(v.as_object().unwrap(), EventKind::PermissionChange, false);
         assert_eq!(
             to_string(&Value::Array(obs)),
             r#"[{"name":"actor.user.uid","type_id":31,"value":"7"},{"name":"resources.name","type_id":38,"value":"A"},{"name":"resources.name","type_id":38,"value":"B"}]"#
         );
-        let v = parse(br#"{"database":{"name":"LDAP directory"}}"#, 8).unwrap();
-        assert!(observables(v.as_object().unwrap(), EventKind::ExternalLdapApi).is_empty());
+        let obs = observables(v.as_object().unwrap(), EventKind::PermissionChange, true);
+        assert!(
+            to_string(&Value::Array(obs))
+                .starts_with(r#"[{"name":"actor.user.uid","type_id":31,"type":"User Object: uid","value":"7"}"#)
+        );
+        let v = parse(
+            br#"{"database":{"name":"LDAP directory"},"user":{"name":"unknown"}}"#,
+            8,
+        )
+        .unwrap();
+        assert!(observables(v.as_object().unwrap(), EventKind::ExternalLdapApi, true).is_empty());
     }
 }

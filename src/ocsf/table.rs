@@ -2,9 +2,10 @@
 //!
 //! Every `class_uid`, `category_uid`, `activity_id`, `type_uid` and caption in an event comes from
 //! here, so they cannot disagree. The captions are OCSF's own (checked against the official
-//! compiled schema by the test suite, `testdata/ocsf/1.8.0/semantics.json`). `category_name` and
-//! `type_name` are not written: they are captions of `category_uid` and `type_uid` (OCSF
-//! optional), and the bytes go to `message` and `observables` instead (README, "Event size").
+//! compiled schema by the test suite, `testdata/ocsf/1.8.0/semantics.json`). Every caption is
+//! written by default, as every peer producer writes them (tables that predefine them would get
+//! NULL columns otherwise); `output.captions = false` leaves out those a reader can derive from
+//! the ids.
 
 /// An OCSF event class and the activities mwsiem uses in it.
 #[derive(Debug, PartialEq, Eq)]
@@ -12,8 +13,12 @@ pub struct OcsfClass {
     pub uid: u32,
     pub name: &'static str,
     pub category_uid: u32,
+    /// The caption of `category_uid`.
+    pub category_name: &'static str,
     /// `(activity_id, activity_name)`.
     pub activities: &'static [(u8, &'static str)],
+    /// `(activity_id, type_name)`: `"<class>: <activity>"`, written out so no event allocates it.
+    pub type_names: &'static [(u8, &'static str)],
 }
 
 impl OcsfClass {
@@ -21,7 +26,19 @@ impl OcsfClass {
     pub fn activity_name(&self, id: u8) -> Option<&'static str> {
         self.activities.iter().find(|(i, _)| *i == id).map(|(_, n)| *n)
     }
+
+    /// The caption of `type_uid` (`API Activity: Read`): the class and the activity's caption,
+    /// whatever source word `activity_name` holds for 99.
+    pub fn type_name(&self, activity_id: u8) -> &'static str {
+        self.type_names
+            .iter()
+            .find(|(i, _)| *i == activity_id)
+            .map_or("Other", |(_, n)| *n)
+    }
 }
+
+const APPLICATION_ACTIVITY: &str = "Application Activity";
+const IDENTITY_AND_ACCESS: &str = "Identity & Access Management";
 
 /// The activities API Activity and Entity Management share (OCSF defines both alike).
 const CRUD_ACTIVITIES: &[(u8, &str)] = &[
@@ -37,13 +54,23 @@ pub const API_ACTIVITY: OcsfClass = OcsfClass {
     uid: 6003,
     name: "API Activity",
     category_uid: 6,
+    category_name: APPLICATION_ACTIVITY,
     activities: CRUD_ACTIVITIES,
+    type_names: &[
+        (0, "API Activity: Unknown"),
+        (1, "API Activity: Create"),
+        (2, "API Activity: Read"),
+        (3, "API Activity: Update"),
+        (4, "API Activity: Delete"),
+        (99, "API Activity: Other"),
+    ],
 };
 
 pub const DATASTORE_ACTIVITY: OcsfClass = OcsfClass {
     uid: 6005,
     name: "Datastore Activity",
     category_uid: 6,
+    category_name: APPLICATION_ACTIVITY,
     activities: &[
         (0, "Unknown"),
         (1, "Read"),
@@ -56,49 +83,76 @@ pub const DATASTORE_ACTIVITY: OcsfClass = OcsfClass {
         (8, "List"),
         (99, "Other"),
     ],
+    type_names: &[
+        (0, "Datastore Activity: Unknown"),
+        (1, "Datastore Activity: Read"),
+        (2, "Datastore Activity: Update"),
+        (3, "Datastore Activity: Connect"),
+        (4, "Datastore Activity: Query"),
+        (5, "Datastore Activity: Write"),
+        (6, "Datastore Activity: Create"),
+        (7, "Datastore Activity: Delete"),
+        (8, "Datastore Activity: List"),
+        (99, "Datastore Activity: Other"),
+    ],
 };
 
 pub const AUTHENTICATION: OcsfClass = OcsfClass {
     uid: 3002,
     name: "Authentication",
     category_uid: 3,
+    category_name: IDENTITY_AND_ACCESS,
     activities: &[(0, "Unknown"), (1, "Logon"), (2, "Logoff"), (99, "Other")],
+    type_names: &[
+        (0, "Authentication: Unknown"),
+        (1, "Authentication: Logon"),
+        (2, "Authentication: Logoff"),
+        (99, "Authentication: Other"),
+    ],
 };
 
 pub const ENTITY_MANAGEMENT: OcsfClass = OcsfClass {
     uid: 3004,
     name: "Entity Management",
     category_uid: 3,
+    category_name: IDENTITY_AND_ACCESS,
     activities: CRUD_ACTIVITIES,
+    type_names: &[
+        (0, "Entity Management: Unknown"),
+        (1, "Entity Management: Create"),
+        (2, "Entity Management: Read"),
+        (3, "Entity Management: Update"),
+        (4, "Entity Management: Delete"),
+        (99, "Entity Management: Other"),
+    ],
 };
 
 pub const USER_ACCESS_MANAGEMENT: OcsfClass = OcsfClass {
     uid: 3005,
     name: "User Access Management",
     category_uid: 3,
+    category_name: IDENTITY_AND_ACCESS,
     activities: &[
         (0, "Unknown"),
         (1, "Assign Privileges"),
         (2, "Revoke Privileges"),
         (99, "Other"),
     ],
-};
-
-pub const BASE_EVENT: OcsfClass = OcsfClass {
-    uid: 0,
-    name: "Base Event",
-    category_uid: 0,
-    activities: &[(0, "Unknown"), (99, "Other")],
+    type_names: &[
+        (0, "User Access Management: Unknown"),
+        (1, "User Access Management: Assign Privileges"),
+        (2, "User Access Management: Revoke Privileges"),
+        (99, "User Access Management: Other"),
+    ],
 };
 
 /// Every class mwsiem emits.
-pub const CLASSES: [&OcsfClass; 6] = [
+pub const CLASSES: [&OcsfClass; 5] = [
     &API_ACTIVITY,
     &DATASTORE_ACTIVITY,
     &AUTHENTICATION,
     &ENTITY_MANAGEMENT,
     &USER_ACCESS_MANAGEMENT,
-    &BASE_EVENT,
 ];
 
 pub const ACTIVITY_OTHER: u8 = 99;
@@ -156,6 +210,16 @@ mod tests {
         for c in CLASSES {
             assert_eq!(c.activity_name(0), Some("Unknown"), "{}", c.name);
             assert_eq!(c.activity_name(ACTIVITY_OTHER), Some("Other"), "{}", c.name);
+        }
+    }
+
+    #[test]
+    fn type_names_are_the_class_and_the_activity() {
+        for c in CLASSES {
+            for (id, activity) in c.activities {
+                assert_eq!(c.type_name(*id), format!("{}: {activity}", c.name));
+            }
+            assert_eq!(c.type_names.len(), c.activities.len(), "{}", c.name);
         }
     }
 

@@ -78,6 +78,10 @@ impl Applier {
 
 /// `B*****h`: first and last character, or only the mask for values of one or two characters.
 pub fn mask(value: &str) -> String {
+    // Masking a masked value changes nothing (`*****` would become `*******`).
+    if value == MASK {
+        return MASK.to_owned();
+    }
     let mut chars = value.chars();
     match (chars.next(), chars.next_back()) {
         (Some(first), Some(last)) if value.chars().count() > 2 => {
@@ -101,6 +105,8 @@ mod tests {
         assert_eq!(mask("SELECT Id FROM Case'"), "S*****'");
         assert_eq!(mask("ab"), "*****");
         assert_eq!(mask(""), "*****");
+        assert_eq!(mask(&mask("")), "*****", "idempotent");
+        assert_eq!(mask(&mask("Bearer abc.def.ghi")), "B*****i", "idempotent");
         assert_eq!(mask("é日本"), "é*****本");
     }
 

@@ -1,6 +1,7 @@
 """Write ocsf/1.8.0/semantics.json: what the official OCSF 1.8.0 schema says about the classes
-mwsiem emits (class and category captions, activity/status/severity captions), for the Rust port
-of the semantic checks in shared/ocsf/validate_ocsf.py (JSON Schema cannot express them).
+mwsiem emits (class and category captions, activity/status/severity captions, and the captions
+of the observable type_ids and of Authentication's auth_protocol_id), for the Rust port of the
+semantic checks in shared/ocsf/validate_ocsf.py (JSON Schema cannot express them).
 
   pip install ocsf-json-schema==1.2.0 && python gen_semantics.py > 1.8.0/semantics.json
 
@@ -23,4 +24,8 @@ for name in CLASSES:
         "activity_id": caps("activity_id"), "status_id": caps("status_id"),
         "severity_id": caps("severity_id"),
     }
+out["observable_type_id"] = {i: e.get("caption")
+                             for i, e in s["objects"]["observable"]["attributes"]["type_id"]["enum"].items()}
+out["auth_protocol_id"] = {i: e.get("caption")
+                           for i, e in s["classes"]["authentication"]["attributes"]["auth_protocol_id"]["enum"].items()}
 print(json.dumps(out, indent=2, sort_keys=True))

@@ -97,13 +97,14 @@ impl FluentBit {
         let mut outputs = Vec::new();
         let mut out = self.call(tag, record);
         while !out.is_empty() {
-            let mut event: serde_json::Map<String, serde_json::Value> =
+            let _: serde_json::Map<String, serde_json::Value> =
                 serde_json::from_str(&out).expect("outputs are JSON objects");
-            let pending = event.remove("mwsiem_pending");
-            outputs.push(serde_json::to_string(&event).unwrap());
-            if pending.is_none() {
+            // The mark is the last member, as the module appends it; `modify` removes it.
+            let Some(at) = out.rfind(",\"mwsiem_pending\":\"") else {
+                outputs.push(out);
                 break;
-            }
+            };
+            outputs.push(format!("{}}}", &out[..at]));
             // Fluent Bit hands the copy over as its JSON, keys in order, the mark last.
             out = self.call("moveworks.pending1", out.as_bytes());
         }

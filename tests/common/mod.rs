@@ -212,9 +212,23 @@ impl OcsfValidator {
         }
         let md = &ev["metadata"];
         if let Some(id) = md["original_event_uid"].as_str().filter(|id| !id.is_empty()) {
-            let want = format!("{}:{id}", md["log_version"].as_str().unwrap_or("?"));
-            if md["uid"] != want.as_str() {
-                errs.push(format!("metadata.uid {} is not {want:?}", md["uid"]));
+            // `[tenant:]version:event_id`; one of several events of a record adds `#place`
+            // and names the record's uid in `correlation_uid`.
+            let tenant = md["tenant_uid"].as_str().map(|t| format!("{t}:")).unwrap_or_default();
+            let want = format!("{tenant}{}:{id}", md["log_version"].as_str().unwrap_or("?"));
+            let uid = md["uid"].as_str().unwrap_or("");
+            match md.get("correlation_uid") {
+                None if uid != want => errs.push(format!("metadata.uid {uid:?} is not {want:?}")),
+                Some(c) if c != want.as_str() => errs.push(format!("metadata.correlation_uid {c} is not {want:?}")),
+                Some(_)
+                    if !uid
+                        .strip_prefix(&want)
+                        .and_then(|p| p.strip_prefix('#'))
+                        .is_some_and(|n| n.parse::<u32>().is_ok_and(|n| n >= 1)) =>
+                {
+                    errs.push(format!("metadata.uid {uid:?} is not {want:?}#N"))
+                }
+                _ => {}
             }
         }
         if ev["metadata"]["version"] != "1.8.0" {
@@ -250,7 +264,7 @@ impl OcsfValidator {
                 ev["category_name"], class["category_name"]
             ));
         }
-        if ev.get("type_name").is_some() && activity != 99 {
+        if ev.get("type_name").is_some() {
             let expected = format!(
                 "{}: {}",
                 class["caption"].as_str().unwrap(),
@@ -258,6 +272,12 @@ impl OcsfValidator {
             );
             if ev["type_name"] != expected.as_str() {
                 errs.push(format!("type_name {} != {expected:?}", ev["type_name"]));
+            }
+        }
+        if let (Some(id), Some(name)) = (ev["auth_protocol_id"].as_u64(), ev.get("auth_protocol")) {
+            let caption = &self.semantics["auth_protocol_id"][id.to_string()];
+            if id != 99 && name != caption {
+                errs.push(format!("auth_protocol {name} but the caption of {id} is {caption}"));
             }
         }
         errs
@@ -293,6 +313,13 @@ impl OcsfValidator {
                     "observable {name}: the schema defines no type, so 99 with a type"
                 )),
                 _ => {}
+            }
+            let caption = &self.semantics["observable_type_id"][type_id.to_string()];
+            if type_id != 99 && o.get("type").is_some_and(|t| t != caption) {
+                errs.push(format!(
+                    "observable {name}: type {} is not {caption}, the caption of {type_id}",
+                    o["type"]
+                ));
             }
             let values = values_at(ev, name);
             if !values.iter().any(|v| Some(v.as_str()) == o["value"].as_str()) {
@@ -420,6 +447,11 @@ pub fn mutations(per_case: usize, seed: u64) -> Vec<Vec<u8>> {
 
 /// A JSON text in a form where equal values are equal strings: keys sorted (duplicates kept),
 /// integers as written, other numbers as the f64 they denote.
+/// [`canonical`] of each of a record's events (one per line), one per line.
+pub fn canonical_events(text: &str) -> String {
+    text.split('\n').map(canonical).collect::<Vec<_>>().join("\n")
+}
+
 pub fn canonical(text: &str) -> String {
     let v = mwsiem::json::parse(text.as_bytes(), 512).unwrap_or_else(|e| panic!("not JSON ({e:?}): {text}"));
     let mut out = String::new();

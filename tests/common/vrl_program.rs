@@ -52,7 +52,10 @@ pub trait Remaps {
     fn version(&self) -> &'static str;
     /// `vrl X (Vector Y)`, for test messages.
     fn label(&self) -> String {
-        let vector = VERSIONS.iter().find(|(v, _)| *v == self.version()).map_or("?", |(_, r)| r);
+        let vector = VERSIONS
+            .iter()
+            .find(|(v, _)| *v == self.version())
+            .map_or("?", |(_, r)| r);
         format!("vrl {} ({vector})", self.version())
     }
     /// Every compiler warning of both programs.
@@ -117,4 +120,5 @@ pub mod v0_38 {
 }
 
 /// The oldest supported version's runner, for tests of one program's behaviour.
+#[allow(unused_imports)]
 pub use v0_33::VrlProgram;
