@@ -1,8 +1,13 @@
 # Shared by transforms/vector/release-check.sh and transforms/fluent-bit/release-check.sh (sourced,
 # not run): the inputs both checks feed a real forwarder, and how a run is waited for.
 
-# Builds the release `mwsiem` of the repository $1 and sets MWSIEM to it.
+# Builds the release `mwsiem` of the repository $1 and sets MWSIEM to it; with MWSIEM already
+# set (a binary's path, built elsewhere), uses that binary and builds nothing.
 build_mwsiem() {
+  if [ -n "${MWSIEM:-}" ]; then
+    [ -x "$MWSIEM" ] || { echo "MWSIEM=$MWSIEM is not an executable" >&2; exit 2; }
+    return
+  fi
   cargo build --release --quiet --manifest-path "$1/Cargo.toml"
   MWSIEM="$1/target/release/mwsiem"
 }
