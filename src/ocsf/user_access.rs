@@ -13,6 +13,7 @@ use super::{ClassEvent, unknown_user, user_actor, user_with_uid};
 use crate::decode::{PermissionChangeEvent, RoleGrant};
 use crate::json::{Map, Value};
 use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
 
 /// Assign Privileges; Unknown when nothing was assigned.
 const ASSIGN: u8 = 1;
@@ -25,12 +26,17 @@ pub(super) fn permission_change(e: PermissionChangeEvent<'_>) -> Vec<ClassEvent<
         assigned_roles,
         extra,
     } = e;
-    // Grantees in the order they first appear, each with its grants.
+    // Grantees in the order they first appear, each with its grants; found by hash, so a
+    // record naming many grantees costs time in proportion to its size.
     let mut grantees: Vec<(Option<Cow<'_, str>>, Vec<RoleGrant<'_>>)> = Vec::new();
+    let mut index: HashMap<Option<Cow<'_, str>>, usize> = HashMap::new();
     for grant in assigned_roles {
-        match grantees.iter_mut().find(|(g, _)| *g == grant.grantee) {
-            Some((_, grants)) => grants.push(grant),
-            None => grantees.push((grant.grantee.clone(), vec![grant])),
+        match index.get(&grant.grantee) {
+            Some(&i) => grantees[i].1.push(grant),
+            None => {
+                index.insert(grant.grantee.clone(), grantees.len());
+                grantees.push((grant.grantee.clone(), vec![grant]));
+            }
         }
     }
     if grantees.is_empty() {
@@ -67,8 +73,9 @@ fn grantee_event<'a>(
     c.fields.insert("privileges", Value::Array(privileges));
     // The apps the roles belong to, once each, in the order they first appear.
     let mut apps: Vec<&str> = Vec::new();
+    let mut seen = HashSet::new();
     for g in grants {
-        if !g.app.is_empty() && !apps.contains(&&*g.app) {
+        if !g.app.is_empty() && seen.insert(&*g.app) {
             apps.push(&g.app);
         }
     }
