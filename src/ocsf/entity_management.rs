@@ -12,7 +12,7 @@ use crate::json::{Map, Value};
 /// email) have no configuration or Agent Studio object; `type` names it.
 const ENTITY_TYPE_OTHER: i64 = 99;
 /// `entity.type` of an Agent Studio object whose record names no `log_type`.
-const AGENT_STUDIO_ENTITY: &str = "Agent Studio Entity";
+pub(super) const AGENT_STUDIO_ENTITY: &str = "Agent Studio Entity";
 
 /// Entity Management's activity for a CRUD word (`DELETE`, `AGENT_STUDIO_LOG_METHOD_READ`).
 fn activity_of_crud(word: &str) -> u8 {

@@ -22,6 +22,7 @@
 //! short line whatever the record holds. `transforms/vector/mwsiem.vrl` writes the same text.
 
 use super::datastore_activity::LABEL_LDAP_REQUEST_UNPARSED;
+use super::entity_management::AGENT_STUDIO_ENTITY;
 use super::path::{text, text_at, value_at};
 use super::table::{AUTHENTICATION, CLASSES, status_caption};
 use crate::decode::EventKind;
@@ -201,6 +202,8 @@ fn entity(m: &mut Message, ev: &Map<'_>) {
     m.value(activity_word(ev).as_deref().unwrap_or("Change"));
     match text_at(ev, &["entity", "type"]) {
         Some(t) if t == "Configuration" => m.word(" configuration"),
+        // The type an Agent Studio object without a `log_type` gets says nothing more.
+        Some(t) if t == AGENT_STUDIO_ENTITY => m,
         Some(t) => m.word(" ").value(&t),
         None => m,
     };
