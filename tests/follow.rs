@@ -312,6 +312,62 @@ fn a_crash_before_the_first_commit_repeats_nothing() {
     );
 }
 
+/// A crash between the events of one record (a grant to three grantees): the events already
+/// written after the last commit are kept, and only the others are written when the record is
+/// read again, so the output holds each event once.
+#[test]
+fn a_crash_between_the_events_of_one_record_repeats_and_loses_nothing() {
+    let run = Run::new("split-record");
+    let root = run.dir.join("mirror");
+    let day = root.join("logs/v1/2025-07-29");
+    std::fs::create_dir_all(&day).unwrap();
+    let file = day.join("2025-07-29_audit_log.json");
+    let record = |id: &str, grants: &str| {
+        format!(
+            r#"{{"version": "2", "severity": "INFO", "event_id": "{id}", "event_type": "PERMISSION_CHANGE", "event_source": "MOVEWORKS", "event_time": "2025-07-29 15:53:42.047730", "event_data": {{"user_id": "16054822774505271985", "assigned_roles": [{grants}]}}}}"#
+        ) + "\n"
+    };
+    std::fs::write(
+        &file,
+        record("split0001", r#"{"app": "A", "roles": ["R"], "grantee": "1"}"#),
+    )
+    .unwrap();
+    run.once(&root, &["--engine", "native"]);
+    assert_eq!(lines(&run.events()).len(), 1);
+
+    // The grant to three grantees arrives, and a crash after the last commit left only the
+    // first of its events in the output.
+    let grants = r#"{"app": "A", "roles": ["R"], "grantee": "1"}, {"app": "B", "roles": ["S"], "grantee": "2"}, {"app": "C", "roles": ["T"], "grantee": "3"}"#;
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(&file)
+        .unwrap()
+        .write_all(record("split0002", grants).as_bytes())
+        .unwrap();
+    let (want, _) = replay(&[&root], &run.dir, "split-record");
+    assert_eq!(want.len(), 4, "one event, then one per grantee");
+    let first_part = want.iter().find(|e| e.contains("\"uid\":\"2:split0002#1\"")).unwrap();
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(run.events())
+        .unwrap()
+        .write_all(format!("{first_part}\n").as_bytes())
+        .unwrap();
+
+    let out = run.once(&root, &["--engine", "native"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("lines written after the last commit are kept"),
+        "{stderr}"
+    );
+    let (extra, missing, examples) = difference(&lines(&run.events()), &want);
+    assert!(
+        extra == 0 && missing == 0,
+        "{extra} extra, {missing} missing\n{}",
+        examples.join("\n")
+    );
+}
+
 #[test]
 fn events_leave_on_stdout_as_their_records_complete() {
     let run = Run::new("stdout");
