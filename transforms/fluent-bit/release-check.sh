@@ -5,7 +5,7 @@
 #
 #   transforms/fluent-bit/release-check.sh /path/to/fluent-bit [/path/to/wamrc] [WORKDIR]
 #
-# Needs: a release `mwsiem` (built here with cargo), python3. Prints, per input file, the records
+# Needs: a release `mwsiem` (built here with cargo, or MWSIEM=/path/to/mwsiem), python3. Prints, per input file, the records
 # the core frames, the events and error records Fluent Bit wrote, how many are lost, how many
 # native events are missing and how many events are extra against `mwsiem replay --engine
 # native`, and whether Fluent Bit stayed up and what it warned; then the filter's CPU per record,

@@ -5,7 +5,7 @@
 #
 #   transforms/vector/release-check.sh /path/to/vector [WORKDIR]
 #
-# Needs: a release `mwsiem` (built here with cargo), python3. Prints `vector validate`'s result
+# Needs: a release `mwsiem` (built here with cargo, or MWSIEM=/path/to/mwsiem), python3. Prints `vector validate`'s result
 # and warnings; per input file, the records the core frames, the events and dead letters Vector
 # wrote, how many are lost, how many native events are missing and how many are extra against
 # `mwsiem replay --engine native`, the dead-letter file's mode and any warning Vector logged;
