@@ -37,6 +37,11 @@ fn events() -> BTreeMap<String, Vec<Value>> {
     events_with(Config::default())
 }
 
+/// Under the `full` profile (the PII Viewer's view): request content as written.
+fn full_events() -> BTreeMap<String, Vec<Value>> {
+    events_with(Config::from_toml("[redaction]\nprofile = \"full\"\n").unwrap())
+}
+
 /// The one event of a record.
 fn one(all: &BTreeMap<String, Vec<Value>>, id: &str) -> Value {
     let events = &all[id];
@@ -131,10 +136,7 @@ fn an_ldap_search_is_a_query_of_the_directory_and_a_bind_is_an_authentication() 
         request.get("scope").is_some() && request.get("attributes").is_some(),
         "{search}"
     );
-    let full = one(
-        &events_with(Config::from_toml("[redaction]\nprofile = \"full\"\n").unwrap()),
-        "sem-ldap-search",
-    );
+    let full = one(&full_events(), "sem-ldap-search");
     assert_eq!(full["unmapped"]["event_data"]["request"]["scope"], 2);
     assert_eq!(
         full["unmapped"]["event_data"]["request"]["attributes"],
@@ -177,10 +179,7 @@ fn an_ldap_search_is_a_query_of_the_directory_and_a_bind_is_an_authentication() 
         anonymous["unmapped"]["event_data"]["request"].get("dn").is_some(),
         "the empty DN stays"
     );
-    let full = one(
-        &events_with(Config::from_toml("[redaction]\nprofile = \"full\"\n").unwrap()),
-        "sem-ldap-anonymous-bind",
-    );
+    let full = one(&full_events(), "sem-ldap-anonymous-bind");
     assert_eq!(
         full["unmapped"]["event_data"]["request"]["dn"], "",
         "the empty DN stays as it was"

@@ -17,7 +17,7 @@ use mwsiem::json::{self, Value as J};
 use mwsiem::{Config, Framer, Pipeline};
 use std::collections::BTreeSet;
 use std::path::PathBuf;
-use vrl_program::{Remaps, VrlOutcome, VrlProgram, all_remaps};
+use vrl_program::{Remaps, VrlOutcome, VrlProgram, all_remaps, compile_in_every_vrl};
 
 /// Every input file the parity test runs.
 fn inputs() -> Vec<PathBuf> {
@@ -443,10 +443,7 @@ fn the_tenant_and_log_name_settings_equal_the_core_config() {
     config.output.log_name = Some("moveworks-audit".into());
     let pipeline = Pipeline::new(config);
     let bytes = std::fs::read(repo().join("testdata/cases/semantics.json")).unwrap();
-    for remaps in all_remaps() {
-        let label = remaps.label();
-        let mut program = remaps.compile(&set).unwrap_or_else(|e| panic!("{label}: {e}"));
-        assert!(program.warnings().is_empty(), "{label}: {:?}", program.warnings());
+    for (label, mut program) in compile_in_every_vrl(&set, "mwsiem.vrl with a tenant and a log name") {
         for record in Framer::new(&bytes) {
             let (_, core) = pipeline.process(record.bytes).unwrap();
             let core = canonical_events(std::str::from_utf8(&core).unwrap());

@@ -17,7 +17,7 @@ use common::shapes::{fixture_records, shapes};
 use common::vector_file_source::FileSource;
 use common::{canonical, canonical_events, repo};
 use mwsiem::{Config, Framer, Pipeline};
-use vrl_program::{Remaps, VrlOutcome, all_remaps};
+use vrl_program::{Remaps, VrlOutcome, all_remaps, compile_in_every_vrl};
 
 /// An outcome in a form both paths share: the canonical event, or `reject:<reason>`.
 fn core_outcomes(pipeline: &Pipeline, file: &[u8]) -> Vec<String> {
@@ -160,12 +160,7 @@ fn dead_letters_keep_the_exact_record() {
         panic!("invalid UTF-8 aborts")
     };
     assert!(message.starts_with("invalid_utf8:"), "{message}");
-    for remaps in all_remaps() {
-        let label = remaps.label();
-        let mut program = remaps
-            .compile(&source)
-            .unwrap_or_else(|e| panic!("{label}: vector.yaml's dead-letter remap does not compile:\n{e}"));
-        assert!(program.warnings().is_empty(), "{label}: {:?}", program.warnings());
+    for (label, mut program) in compile_in_every_vrl(&source, "vector.yaml's dead-letter remap") {
         let dropped = |record: serde_json::Value| {
             serde_json::json!({"message": record, "file": "/m/logs/x.json", "offset": 7,
                 "metadata": {"dropped": {"reason": "abort", "message": message.clone(), "component_id": "mwsiem"}}})
@@ -201,12 +196,7 @@ fn dead_letters_keep_the_exact_record() {
 fn the_follow_config_remap_parses_each_line_into_the_event() {
     let source = common::remap_source("transforms/vector/follow.yaml", "inputs: [moveworks]");
     let golden = std::fs::read_to_string(repo().join("testdata/sftp.ocsf.json")).unwrap();
-    for remaps in all_remaps() {
-        let label = remaps.label();
-        let mut program = remaps
-            .compile(&source)
-            .unwrap_or_else(|e| panic!("{label}: follow.yaml's remap does not compile:\n{e}"));
-        assert!(program.warnings().is_empty(), "{label}: {:?}", program.warnings());
+    for (label, mut program) in compile_in_every_vrl(&source, "follow.yaml's remap") {
         for line in golden.lines() {
             // What the exec source makes of one stdout line.
             let event = serde_json::json!({"message": line, "command": ["mwsiem", "follow"], "pid": 42,

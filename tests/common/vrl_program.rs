@@ -84,39 +84,41 @@ pub fn all_remaps() -> Vec<Box<dyn Remaps>> {
     all
 }
 
-/// Against `vrl` 0.33.1 (Vector 0.56.x).
-pub mod v0_33 {
-    use ::vrl_033 as vrl_api;
-    const VERSION: &str = "0.33.1";
-    include!("vrl_runner.rs");
+/// The runner compiled against one `vrl` crate (renamed `vrl_api` inside the module).
+macro_rules! vrl_version {
+    ($module:ident, $krate:ident, $version:literal) => {
+        pub mod $module {
+            use ::$krate as vrl_api;
+            const VERSION: &str = $version;
+            include!("vrl_runner.rs");
+        }
+    };
 }
 
-/// Against `vrl` 0.34.0 (Vector 0.57.x).
-pub mod v0_34 {
-    use ::vrl_034 as vrl_api;
-    const VERSION: &str = "0.34.0";
-    include!("vrl_runner.rs");
-}
+vrl_version!(v0_33, vrl_033, "0.33.1");
+vrl_version!(v0_34, vrl_034, "0.34.0");
+vrl_version!(v0_35, vrl_035, "0.35.0");
+vrl_version!(v0_36, vrl_036, "0.36.0");
+vrl_version!(v0_38, vrl_038, "0.38.0");
 
-/// Against `vrl` 0.35.0 (Vector 0.58.x).
-pub mod v0_35 {
-    use ::vrl_035 as vrl_api;
-    const VERSION: &str = "0.35.0";
-    include!("vrl_runner.rs");
-}
-
-/// Against `vrl` 0.36.0 (Vector 0.59.x).
-pub mod v0_36 {
-    use ::vrl_036 as vrl_api;
-    const VERSION: &str = "0.36.0";
-    include!("vrl_runner.rs");
-}
-
-/// Against `vrl` 0.38.0, the newest crate: what the next Vector will run.
-pub mod v0_38 {
-    use ::vrl_038 as vrl_api;
-    const VERSION: &str = "0.38.0";
-    include!("vrl_runner.rs");
+/// `source` (an inline remap of a shipped config, or a program changed by a test) compiled with
+/// every `vrl` in [`VERSIONS`]: a compile error or a warning fails the test, naming `what`.
+pub fn compile_in_every_vrl(source: &str, what: &str) -> Vec<(String, Box<dyn Program>)> {
+    all_remaps()
+        .into_iter()
+        .map(|remaps| {
+            let label = remaps.label();
+            let program = remaps
+                .compile(source)
+                .unwrap_or_else(|e| panic!("{label}: {what} does not compile:\n{e}"));
+            assert!(
+                program.warnings().is_empty(),
+                "{label}: {what}: {:?}",
+                program.warnings()
+            );
+            (label, program)
+        })
+        .collect()
 }
 
 /// The oldest supported version's runner, for tests of one program's behaviour.
