@@ -70,6 +70,7 @@ fn check(engine: &str, planted: &[Planted], outputs: &[String], seed: u64) {
 fn fresh_credentials_never_survive_any_profile_action_or_engine() {
     let seed = seed();
     let planted = corpus(seed);
+    eprintln!("MWSIEM_CREDENTIAL_SEED={seed}: {} records", planted.len());
     assert!(planted.len() > 1500, "{}", planted.len());
     let records = records(&planted);
     let refs: Vec<&[u8]> = records.iter().map(Vec::as_slice).collect();

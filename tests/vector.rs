@@ -201,6 +201,109 @@ fn has_duplicate_keys(record: &[u8]) -> bool {
     json::parse(record, 512).is_ok_and(|v| walk(&v))
 }
 
+/// The one text every copy of a marked block (`# placeholder` ... `# end placeholder`) in
+/// mwsiem.vrl has: VRL has no functions, so each rule is a block repeated where it is used.
+fn marked_block(source: &str, start: &str, end: &str) -> String {
+    let mut copies = BTreeSet::new();
+    let mut current: Option<Vec<String>> = None;
+    for line in source.lines().map(str::trim) {
+        if line == end {
+            copies.insert(current.take().expect("a block ends after it starts").join("\n"));
+        } else if let Some(c) = current.as_mut() {
+            c.push(line.to_owned());
+        } else if line == start {
+            current = Some(Vec::new());
+        }
+    }
+    assert_eq!(
+        copies.len(),
+        1,
+        "every `{start}` block in mwsiem.vrl is the same: {copies:#?}"
+    );
+    copies.into_iter().next().unwrap()
+}
+
+/// The placeholder rule of mwsiem.vrl is the core's (src/redact/placeholder.rs) on templates,
+/// mask runs, words, masked values and credentials.
+#[test]
+fn vrl_placeholder_rule_equals_the_core_rule() {
+    use mwsiem::redact::placeholder::is_placeholder;
+    let source = std::fs::read_to_string(repo().join("transforms/vector/mwsiem.vrl")).unwrap();
+    let block = marked_block(&source, "# placeholder", "# end placeholder");
+    let probe = format!(
+        "out = []\nfor_each(array!(.values)) -> |_i, value| {{\nval = string!(value)\n{block}\nout = push(out, placeholder)\n}}\n. = {{ \"r\": out }}\n"
+    );
+    let mut program = VrlProgram::compile(&probe).expect("the probe compiles");
+    let mut values: Vec<String> = [
+        "${API_KEY}",
+        "$(cat /run/secret)",
+        "{{ .Values.token }}",
+        "{SumoAccessKey}",
+        "<token>",
+        "<your-api-key>",
+        "%(password)s",
+        "%s",
+        "$1:$2",
+        "\"$3:$5\"",
+        "XXXXXXXX",
+        "xxxx-xxxx-xxxx",
+        "ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+        "********",
+        "###",
+        "B*****h",
+        "Bearer <token>",
+        "bearer $TOKEN",
+        "Basic XXXXXXXXXXXX",
+        "true",
+        "NULL",
+        "undefined",
+        "hunter2",
+        "p@ss{word}",
+        "s3cr3t-${suffix}",
+        "Xy9$Qw",
+        "",
+        " ",
+        "x",
+        "xx",
+        "abc<def>",
+        "<a>b",
+        "$",
+        "${",
+        "{",
+        "%(x)",
+        "$2b$12$.YdAmgROwMLSmfv95mSp69OLMQlP03ekX4q8xbvGCDzemUjwPudAs",
+        "sk_live_4eC39HqLyjWDarjtT1zdp7dc",
+        "'${DB_PASSWORD}'",
+        "  <token>  ",
+        "Token abc",
+        "sso-key $K",
+    ]
+    .iter()
+    .map(|v| v.to_string())
+    .collect();
+    for case in common::cases() {
+        let text = std::fs::read_to_string(&case).unwrap();
+        values.extend(text.split('"').filter(|t| t.len() < 80).map(str::to_owned));
+    }
+    let got = match program.run_event(serde_json::json!({ "values": values })) {
+        VrlOutcome::Event(e) => serde_json::from_str::<serde_json::Value>(&e).unwrap(),
+        other => panic!("{other:?}"),
+    };
+    let differ: Vec<String> = values
+        .iter()
+        .zip(got["r"].as_array().unwrap())
+        .filter(|(v, r)| r.as_bool() != Some(is_placeholder(v)))
+        .map(|(v, r)| format!("{v:?}: core {}, vrl {r}", is_placeholder(v)))
+        .collect();
+    assert!(values.len() > 200, "{}", values.len());
+    assert!(
+        differ.is_empty(),
+        "{} values differ:\n{}",
+        differ.len(),
+        differ.join("\n")
+    );
+}
+
 /// The secret and content name lists in mwsiem.vrl are the core's (src/redact/names.rs): a
 /// name added to one and not the other fails here, before any fixture happens to use it.
 #[test]
@@ -218,26 +321,7 @@ fn vrl_name_rules_equal_the_core_rules() {
             .unwrap_or_else(|| panic!("mwsiem.vrl defines {name}"))
             .to_owned()
     };
-    // Every copy of a marked block is the same text.
-    let blocks = |start: &str, end: &str| -> String {
-        let mut copies = BTreeSet::new();
-        let mut current: Option<Vec<String>> = None;
-        for line in source.lines().map(str::trim) {
-            if line == end {
-                copies.insert(current.take().expect("a block ends after it starts").join("\n"));
-            } else if let Some(c) = current.as_mut() {
-                c.push(line.to_owned());
-            } else if line == start {
-                current = Some(Vec::new());
-            }
-        }
-        assert_eq!(
-            copies.len(),
-            1,
-            "every `{start}` block in mwsiem.vrl is the same: {copies:#?}"
-        );
-        copies.into_iter().next().unwrap()
-    };
+    let blocks = |start: &str, end: &str| marked_block(&source, start, end);
     let probe = format!(
         "{}\n{}\n{}\n{}\n{}\nout = []\nfor_each(array!(.names)) -> |_i, name| {{\nk = string!(name)\n{}\ncontent = ascii && match(n, content_names)\nval = k\n{}\nout = push(out, [secret, hint, content, random])\n}}\n. = {{ \"r\": out }}\n",
         var("secret_names"),
@@ -306,6 +390,10 @@ fn vrl_name_rules_equal_the_core_rules() {
         "a_",
         "_",
         "x__token",
+        "BUNDLE_GEMS__CONTRIBSYS__COM",
+        "BUNDLE_PATH",
+        "passwordVariable",
+        "fThRepcxz%x414K!",
         &"k".repeat(70),
     ] {
         names.insert(extra.to_owned());
@@ -347,24 +435,33 @@ fn vrl_name_rules_equal_the_core_rules() {
     );
 }
 
-/// The program's token formats are the core's table (src/redact/formats.rs), as one expression.
+/// The program's token formats are the core's table (src/redact/formats.rs), as one expression,
+/// and so are the lengths past which a format's final run is some other word.
 #[test]
 fn vrl_token_formats_equal_the_core_table() {
-    let source = std::fs::read_to_string(repo().join("transforms/vector/mwsiem.vrl")).unwrap();
-    let line = source
-        .lines()
-        .find(|l| l.starts_with("token_formats = r'"))
-        .expect("mwsiem.vrl defines token_formats");
-    let want = format!("token_formats = r'{}'", mwsiem::redact::formats::vrl_regex());
-    if common::bless() && line != want {
-        let path = repo().join("transforms/vector/mwsiem.vrl");
-        std::fs::write(&path, source.replace(line, &want)).unwrap();
-        return;
+    let path = repo().join("transforms/vector/mwsiem.vrl");
+    let mut source = std::fs::read_to_string(&path).unwrap();
+    for (var, want) in [
+        ("token_formats", mwsiem::redact::formats::vrl_regex()),
+        ("token_too_long", mwsiem::redact::formats::vrl_too_long()),
+    ] {
+        let start = format!("{var} = r'");
+        let line = source
+            .lines()
+            .find(|l| l.starts_with(&start))
+            .unwrap_or_else(|| panic!("mwsiem.vrl defines {var}"))
+            .to_owned();
+        let want = format!("{start}{want}'");
+        if common::bless() && line != want {
+            source = source.replace(&line, &want);
+            std::fs::write(&path, &source).unwrap();
+            continue;
+        }
+        assert!(
+            line == want,
+            "{var} differs from src/redact/formats.rs; MWSIEM_BLESS=1 rewrites it"
+        );
     }
-    assert!(
-        line == want,
-        "token_formats differs from formats::vrl_regex(); MWSIEM_BLESS=1 rewrites it"
-    );
 }
 
 /// The program's target-system table and skill rules are the core's (src/enrich/target.rs).

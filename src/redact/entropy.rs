@@ -29,7 +29,7 @@ pub fn shannon_entropy(text: &[u8]) -> f64 {
 }
 
 /// True for a random-looking token: 16 to 1024 characters of base64, base64url or hex
-/// (with `.` and `~`), letters and digits both, not a UUID, a hash of a document (MD5, SHA-1,
+/// (with `.` and `~`, and a generated password's `!#$%&*^`), letters and digits both, not a UUID, a hash of a document (MD5, SHA-1,
 /// SHA-256, SHA-512 length hex) or words and numbers joined by separators, and at least
 /// [`MIN_ENTROPY`] bits per byte.
 pub fn looks_random(value: &str) -> bool {
@@ -37,7 +37,14 @@ pub fn looks_random(value: &str) -> bool {
     if b.len() < 16 || b.len() > 1024 {
         return false;
     }
-    let token = |c: &u8| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/' | b'=' | b'_' | b'.' | b'~' | b'-');
+    // Token alphabets, and the punctuation generated passwords add (`fThRepcxz%x414K!`).
+    let token = |c: &u8| {
+        c.is_ascii_alphanumeric()
+            || matches!(
+                c,
+                b'+' | b'/' | b'=' | b'_' | b'.' | b'~' | b'-' | b'!' | b'#' | b'$' | b'%' | b'&' | b'*' | b'^'
+            )
+    };
     if !b.iter().all(token) || !b.iter().any(u8::is_ascii_digit) || !b.iter().any(u8::is_ascii_alphabetic) {
         return false;
     }
@@ -47,11 +54,12 @@ pub fn looks_random(value: &str) -> bool {
     shannon_entropy(b) >= MIN_ENTROPY
 }
 
-/// Words and numbers joined by `-`, `_`, `.` or `~` (`integration-servicenow-prod-01`,
+/// Words and numbers joined by `-`, `_`, `.`, `~` or `/` (`integration-servicenow-prod-01`,
+/// `env/controller.p12`,
 /// `Prod_Server_2`): each part one lower-case word, one upper-case word, one capitalized word or
 /// one number. Random tokens mix classes within their parts.
 fn is_slug(b: &[u8]) -> bool {
-    b.split(|c| matches!(c, b'-' | b'_' | b'.' | b'~')).all(|part| {
+    b.split(|c| matches!(c, b'-' | b'_' | b'.' | b'~' | b'/')).all(|part| {
         let (first, rest) = match part.split_first() {
             Some(x) => x,
             None => return false,
@@ -60,7 +68,37 @@ fn is_slug(b: &[u8]) -> bool {
             || part.iter().all(u8::is_ascii_uppercase)
             || part.iter().all(u8::is_ascii_digit)
             || (first.is_ascii_uppercase() && !rest.is_empty() && rest.iter().all(u8::is_ascii_lowercase))
+            || is_camel_case(part)
+            || letters_then_digits(part)
     })
+}
+
+/// `rsa2048`, `GPT4`, `prod01`: one word of one case, then a number.
+fn letters_then_digits(part: &[u8]) -> bool {
+    let letters = part.iter().take_while(|c| c.is_ascii_alphabetic()).count();
+    let word = &part[..letters];
+    letters > 0
+        && letters < part.len()
+        && (word.iter().all(u8::is_ascii_lowercase) || word.iter().all(u8::is_ascii_uppercase))
+        && part[letters..].iter().all(u8::is_ascii_digit)
+}
+
+/// `buildResults`, `BuildResults`: lower-case words, each after the first capitalized. Random
+/// tokens switch case far more often than once per word.
+fn is_camel_case(part: &[u8]) -> bool {
+    let lead = part.iter().take_while(|c| c.is_ascii_lowercase()).count();
+    let mut rest = &part[lead..];
+    if rest.is_empty() {
+        return false;
+    }
+    while let [first, tail @ ..] = rest {
+        let lower = tail.iter().take_while(|c| c.is_ascii_lowercase()).count();
+        if !first.is_ascii_uppercase() || lower == 0 {
+            return false;
+        }
+        rest = &tail[lower..];
+    }
+    true
 }
 
 fn is_uuid(b: &[u8]) -> bool {

@@ -26,12 +26,16 @@ pub enum Charset {
     Word,
     /// `[A-Za-z0-9_-]`
     WordDash,
+    /// `[A-Za-z0-9-]`
+    AlnumDash,
     /// `[A-Za-z0-9_.=-]`
     WordDashDot,
     /// `[A-Za-z0-9+/=]`
     Base64,
     /// `[A-Za-z0-9_+/=-]`
     Base64Any,
+    /// `[A-Za-z0-9_+/=.-]`
+    Base64AnyDot,
     /// `[0-9A-Fa-f]`
     Hex,
     /// `[0-9A-Fa-f-]`
@@ -58,9 +62,11 @@ impl Charset {
             Charset::Alpha => c.is_ascii_alphabetic(),
             Charset::Word => word,
             Charset::WordDash => word || c == b'-',
+            Charset::AlnumDash => c.is_ascii_alphanumeric() || c == b'-',
             Charset::WordDashDot => word || matches!(c, b'-' | b'.' | b'='),
             Charset::Base64 => c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/' | b'='),
             Charset::Base64Any => word || matches!(c, b'+' | b'/' | b'=' | b'-'),
+            Charset::Base64AnyDot => word || matches!(c, b'+' | b'/' | b'=' | b'-' | b'.'),
             Charset::Hex => c.is_ascii_hexdigit(),
             Charset::HexDash => c.is_ascii_hexdigit() || c == b'-',
             Charset::UpperDigit => c.is_ascii_uppercase() || c.is_ascii_digit(),
@@ -79,9 +85,11 @@ impl Charset {
             Charset::Alpha => "[A-Za-z]",
             Charset::Word => "[A-Za-z0-9_]",
             Charset::WordDash => r"[A-Za-z0-9_\-]",
+            Charset::AlnumDash => r"[A-Za-z0-9\-]",
             Charset::WordDashDot => r"[A-Za-z0-9_.=\-]",
             Charset::Base64 => "[A-Za-z0-9+/=]",
             Charset::Base64Any => r"[A-Za-z0-9_+/=\-]",
+            Charset::Base64AnyDot => r"[A-Za-z0-9_+/=.\-]",
             Charset::Hex => "[0-9A-Fa-f]",
             Charset::HexDash => r"[0-9A-Fa-f\-]",
             Charset::UpperDigit => "[A-Z0-9]",
@@ -94,6 +102,15 @@ impl Charset {
     }
 }
 
+/// A piece of a token's documented structure before its final run: a run of a class (minimum
+/// and maximum length) or fixed text. A run never holds the character that follows it, so a
+/// greedy scan and the regular expression agree.
+#[derive(Debug, Clone, Copy)]
+pub enum Part {
+    Run(Charset, usize, usize),
+    Lit(&'static str),
+}
+
 /// One credential format.
 #[derive(Debug, Clone, Copy)]
 pub struct TokenFormat {
@@ -103,9 +120,15 @@ pub struct TokenFormat {
     pub prefixes: &'static [&'static str],
     /// Characters of the token before the prefix: class and exact count.
     pub lead: Option<(Charset, usize)>,
-    /// The body after the prefix: class and minimum length.
+    /// The vendor's documented structure between the prefix and the final run (`xoxb-` is
+    /// followed by digits and a dash; an identifier that starts with `xoxb-` is not).
+    pub shape: &'static [Part],
+    /// The final run: class, minimum length, and the documented maximum where the prefix is
+    /// weak enough (`hf_`, `SK`, `s.`) that a longer run is a word, not a token. Without a
+    /// maximum, a longer token is masked whole.
     pub body: Charset,
     pub min: usize,
+    pub max: Option<usize>,
 }
 
 const fn f(id: &'static str, prefixes: &'static [&'static str], body: Charset, min: usize) -> TokenFormat {
@@ -113,8 +136,40 @@ const fn f(id: &'static str, prefixes: &'static [&'static str], body: Charset, m
         id,
         prefixes,
         lead: None,
+        shape: &[],
         body,
         min,
+        max: None,
+    }
+}
+
+/// A format whose final run has a documented exact or maximum length.
+const fn capped(
+    id: &'static str,
+    prefixes: &'static [&'static str],
+    body: Charset,
+    min: usize,
+    max: usize,
+) -> TokenFormat {
+    TokenFormat {
+        max: Some(max),
+        ..f(id, prefixes, body, min)
+    }
+}
+
+/// A format with a documented structure before its final run.
+const fn shaped(
+    id: &'static str,
+    prefixes: &'static [&'static str],
+    shape: &'static [Part],
+    body: Charset,
+    min: usize,
+    max: Option<usize>,
+) -> TokenFormat {
+    TokenFormat {
+        shape,
+        max,
+        ..f(id, prefixes, body, min)
     }
 }
 
@@ -126,15 +181,13 @@ const fn led(
     min: usize,
 ) -> TokenFormat {
     TokenFormat {
-        id,
-        prefixes,
         lead: Some(lead),
-        body,
-        min,
+        ..f(id, prefixes, body, min)
     }
 }
 
 use Charset::*;
+use Part::*;
 
 /// The formats, by vendor. Ids are gitleaks' rule ids where one exists.
 pub const FORMATS: &[TokenFormat] = &[
@@ -142,7 +195,15 @@ pub const FORMATS: &[TokenFormat] = &[
     f("1password-service-account-token", &["ops_eyJ"], Base64, 250),
     f("adobe-client-secret", &["p8e-"], Alnum, 32),
     f("age-secret-key", &["AGE-SECRET-KEY-1"], UpperDigit, 58),
-    f("airtable-personnal-access-token", &["pat"], WordDashDot, 70),
+    // `pat<14>.<64 hex>`
+    shaped(
+        "airtable-personnal-access-token",
+        &["pat"],
+        &[Run(Alnum, 14, 14), Lit(".")],
+        Hex,
+        64,
+        Some(64),
+    ),
     f("alibaba-access-key-id", &["LTAI"], Alnum, 20),
     f(
         "anthropic-api-key",
@@ -151,12 +212,16 @@ pub const FORMATS: &[TokenFormat] = &[
         80,
     ),
     f("artifactory-api-key", &["AKCp"], Alnum, 69),
+    f("atlassian-api-token", &["ATATT3"], Base64Any, 180),
     f("artifactory-reference-token", &["cmVmd"], Alnum, 59),
-    f(
+    // `<prefix><5-30>.<4-6>.acc_<10-32>.<30-120>`
+    shaped(
         "authress-service-client-access-key",
         &["authress_", "scauth_", "sc_", "ext_"],
-        Base64Any,
-        56,
+        &[Run(Alnum, 5, 30), Lit("."), Run(Alnum, 4, 6), Lit(".acc")],
+        Base64AnyDot,
+        40,
+        None,
     ),
     f("aws-access-token", &["AKIA", "ASIA", "ABIA", "ACCA"], UpperDigit, 16),
     f("aws-access-token", &["A3T"], UpperDigit, 17),
@@ -183,8 +248,9 @@ pub const FORMATS: &[TokenFormat] = &[
     f("dynatrace-api-token", &["dt0c01."], WordDashDot, 89),
     f("easypost-api-token", &["EZAK", "EZTK"], Alnum, 54),
     f("facebook-page-access-token", &["EAAM", "EAAC"], Alnum, 100),
-    led("facebook-access-token", (Digit, 15), &["|"], WordDash, 27),
-    led("facebook-access-token", (Digit, 16), &["|"], WordDash, 27),
+    // `<app id>|<secret>`, the `|` percent-encoded when it travels in a URL.
+    led("facebook-access-token", (Digit, 15), &["|", "%7C", "%7c"], WordDash, 27),
+    led("facebook-access-token", (Digit, 16), &["|", "%7C", "%7c"], WordDash, 27),
     f(
         "flutterwave-secret-key",
         &["FLWSECK_TEST-", "FLWSECK-", "FLWPUBK_TEST-", "FLWPUBK-"],
@@ -216,15 +282,23 @@ pub const FORMATS: &[TokenFormat] = &[
     f("grafana-api-key", &["eyJrIjoi"], Base64, 70),
     f("grafana-cloud-api-token", &["glc_"], Base64, 32),
     f("grafana-service-account-token", &["glsa_"], Word, 41),
-    f("harness-api-key", &["pat.", "sat."], WordDashDot, 60),
+    // `pat.<22>.<24>.<20>`
+    shaped(
+        "harness-api-key",
+        &["pat.", "sat."],
+        &[Run(WordDash, 22, 22), Lit("."), Run(Alnum, 24, 24), Lit(".")],
+        Alnum,
+        20,
+        Some(20),
+    ),
     led("hashicorp-tf-api-token", (Alnum, 14), &[".atlasv1."], WordDashDot, 60),
     f("heroku-api-key-v2", &["HRKU-AA"], WordDash, 58),
-    f("huggingface-access-token", &["hf_", "api_org_"], Alpha, 34),
+    capped("huggingface-access-token", &["hf_", "api_org_"], Alpha, 34, 34),
     f("infracost-api-token", &["ico-"], Alnum, 32),
     f("intra42-client-secret", &["s-s4t2ud-", "s-s4t2af-"], Hex, 64),
     f("jwt-base64", &["ZXlK"], Base64, 40),
     f("linear-api-key", &["lin_api_"], Alnum, 40),
-    f("mailgun-private-api-token", &["key-"], Hex, 32),
+    capped("mailgun-private-api-token", &["key-"], Hex, 32, 32),
     led("mailchimp-api-key", (Hex, 32), &["-us"], Digit, 1),
     led("maxmind-license-key", (Word, 36), &["_mmk"], Alnum, 0),
     f(
@@ -235,7 +309,7 @@ pub const FORMATS: &[TokenFormat] = &[
     ),
     f("notion-api-token", &["ntn_"], Alnum, 46),
     f("npm-access-token", &["npm_"], Alnum, 36),
-    f("octopus-deploy-api-key", &["API-"], UpperDigit, 26),
+    capped("octopus-deploy-api-key", &["API-"], UpperDigit, 26, 26),
     f(
         "openai-api-key",
         &["sk-proj-", "sk-svcacct-", "sk-admin-"],
@@ -259,7 +333,15 @@ pub const FORMATS: &[TokenFormat] = &[
     f("rubygems-api-token", &["rubygems_"], Hex, 48),
     f("scalingo-api-token", &["tk-us-"], WordDash, 48),
     f("sendgrid-api-token", &["SG."], WordDashDot, 66),
-    f("sendinblue-api-token", &["xkeysib-"], HexDash, 81),
+    // `xkeysib-<64 hex>-<16 alphanumerics>`
+    shaped(
+        "sendinblue-api-token",
+        &["xkeysib-"],
+        &[Run(Hex, 64, 64), Lit("-")],
+        Alnum,
+        16,
+        Some(16),
+    ),
     f("sentry-org-token", &["sntrys_"], Base64Any, 100),
     f("sentry-user-token", &["sntryu_"], Hex, 64),
     f("settlemint-access-token", &["sm_aat_", "sm_pat_", "sm_sat_"], Alnum, 16),
@@ -270,13 +352,14 @@ pub const FORMATS: &[TokenFormat] = &[
         Hex,
         32,
     ),
-    f(
+    // Bot, user, legacy, refresh, config and app tokens all start with a number and a dash
+    // (`xoxb-<8-14 digits>-...`, `xoxe-1-...`, `xapp-1-...`); legacy workspace tokens are
+    // `xox[ar]-(<digit>-)?<8-48 alphanumerics>`.
+    shaped(
         "slack-bot-token",
         &[
             "xoxb-",
             "xoxp-",
-            "xoxa-",
-            "xoxr-",
             "xoxs-",
             "xoxo-",
             "xoxe-",
@@ -284,9 +367,12 @@ pub const FORMATS: &[TokenFormat] = &[
             "xoxe.xoxp-",
             "xapp-",
         ],
-        WordDash,
+        &[Run(Digit, 1, usize::MAX), Lit("-")],
+        AlnumDash,
         10,
+        None,
     ),
+    f("slack-legacy-workspace-token", &["xoxa-", "xoxr-"], AlnumDash, 8),
     f(
         "slack-webhook-url",
         &[
@@ -307,9 +393,9 @@ pub const FORMATS: &[TokenFormat] = &[
         Alnum,
         10,
     ),
-    f("twilio-api-key", &["SK"], Hex, 32),
+    capped("twilio-api-key", &["SK"], Hex, 32, 32),
     f("vault-service-token", &["hvs.", "hvb."], WordDash, 90),
-    f("vault-service-token", &["s."], Alnum, 24),
+    capped("vault-service-token", &["s."], Alnum, 24, 24),
 ];
 
 /// The shortest token any format can match: strings without a run of token characters this long
@@ -321,15 +407,22 @@ const fn shortest_token() -> usize {
     let mut i = 0;
     while i < FORMATS.len() {
         let f = &FORMATS[i];
+        let mut len = f.min;
+        if let Some((_, n)) = f.lead {
+            len += n;
+        }
+        let mut k = 0;
+        while k < f.shape.len() {
+            len += match f.shape[k] {
+                Part::Run(_, n, _) => n,
+                Part::Lit(t) => t.len(),
+            };
+            k += 1;
+        }
         let mut j = 0;
         while j < f.prefixes.len() {
-            let lead = match f.lead {
-                Some((_, n)) => n,
-                None => 0,
-            };
-            let len = lead + f.prefixes[j].len() + f.min;
-            if len < min {
-                min = len;
+            if len + f.prefixes[j].len() < min {
+                min = len + f.prefixes[j].len();
             }
             j += 1;
         }
@@ -364,6 +457,68 @@ fn matcher() -> &'static Matcher {
     })
 }
 
+fn run_of(b: &[u8], from: usize, class: Charset) -> usize {
+    b[from..]
+        .iter()
+        .position(|&c| !class.contains(c))
+        .unwrap_or(b.len() - from)
+}
+
+impl TokenFormat {
+    /// Where this format's token ends when its prefix ends at `at`: the shape and the final
+    /// run, whole (a run longer than its maximum is some other word).
+    fn end(&self, b: &[u8], mut at: usize) -> Option<usize> {
+        for part in self.shape {
+            match *part {
+                Part::Lit(t) => {
+                    if !b[at..].starts_with(t.as_bytes()) {
+                        return None;
+                    }
+                    at += t.len();
+                }
+                Part::Run(class, min, max) => {
+                    let n = run_of(b, at, class);
+                    if n < min || n > max {
+                        return None;
+                    }
+                    at += n;
+                }
+            }
+        }
+        let n = run_of(b, at, self.body);
+        (n >= self.min && self.max.is_none_or(|max| n <= max)).then_some(at + n)
+    }
+}
+
+impl TokenFormat {
+    /// A token of this format after `prefix`, its random characters drawn by `pick` from the
+    /// alphabet it is given; `extra` characters more than the minimum in each open-ended run.
+    /// Runs start and end with a letter or digit, as real tokens do (for tests and benches).
+    pub fn example(&self, prefix: &str, extra: usize, pick: &mut dyn FnMut(&[u8]) -> u8) -> String {
+        let mut draw = |class: Charset, n: usize| -> String {
+            let all: Vec<u8> = (0u8..128).filter(|&c| class.contains(c)).collect();
+            let ends: Vec<u8> = all.iter().copied().filter(u8::is_ascii_alphanumeric).collect();
+            (0..n)
+                .map(|i| char::from(pick(if i == 0 || i + 1 == n { &ends } else { &all })))
+                .collect()
+        };
+        let mut out = String::new();
+        if let Some((class, n)) = self.lead {
+            out.push_str(&draw(class, n));
+        }
+        out.push_str(prefix);
+        for part in self.shape {
+            match *part {
+                Part::Lit(t) => out.push_str(t),
+                Part::Run(class, min, max) => out.push_str(&draw(class, (min + extra).min(max))),
+            }
+        }
+        let n = (self.min + extra).min(self.max.unwrap_or(usize::MAX)).max(1);
+        out.push_str(&draw(self.body, n));
+        out
+    }
+}
+
 /// Spans (start, end) of every well-known credential token in `b`; overlapping spans are
 /// merged by the caller.
 pub fn token_spans(b: &[u8], spans: &mut Vec<(usize, usize)>) {
@@ -380,15 +535,124 @@ pub fn token_spans(b: &[u8], spans: &mut Vec<(usize, usize)>) {
         if start > 0 && b[start - 1].is_ascii_alphanumeric() {
             continue;
         }
-        let body = hit.end();
-        let end = b[body..]
-            .iter()
-            .position(|&c| !format.body.contains(c))
-            .map_or(b.len(), |n| body + n);
-        if end - body >= format.min && end > start {
+        if let Some(end) = format.end(b, hit.end())
+            && !file_extension(&b[end..])
+            && plausible(&b[start..end])
+        {
             spans.push((start, end));
         }
     }
+}
+
+/// Whether a token of some format can start in this URL host and run on into the path: the
+/// host is (or ends with `.` and) the host part of a prefix that holds a `/`
+/// (`hooks.slack.com/services/`, `webhook.office.com/webhookb2/`). Other URLs are scanned path
+/// alone: a host holds no token.
+pub fn token_spans_host(host: &str) -> bool {
+    static HOSTS: OnceLock<Vec<&'static str>> = OnceLock::new();
+    let hosts = HOSTS.get_or_init(|| {
+        let mut hosts: Vec<&str> = FORMATS
+            .iter()
+            .flat_map(|f| f.prefixes)
+            .filter_map(|p| p.split_once('/').map(|(h, _)| h))
+            .collect();
+        hosts.dedup();
+        hosts
+    });
+    let b = host.as_bytes();
+    hosts.iter().any(|h| {
+        b.len() >= h.len()
+            && b[b.len() - h.len()..].eq_ignore_ascii_case(h.as_bytes())
+            && (b.len() == h.len() || b[b.len() - h.len() - 1] == b'.')
+    })
+}
+
+/// What follows a hit that makes it part of a longer name, not a token: a file extension
+/// (`box.ico-<hash>.png`, a fingerprinted asset) or more of a snake_case identifier
+/// (`sk_test_controller_build`; no body class stops before a `_` that a token would hold).
+fn file_extension(rest: &[u8]) -> bool {
+    if let [b'_', next, ..] = rest {
+        return next.is_ascii_alphanumeric();
+    }
+    let [b'.', first, tail @ ..] = rest else { return false };
+    let n = tail.iter().take(4).take_while(|c| c.is_ascii_alphanumeric()).count();
+    first.is_ascii_alphabetic() && (1..=3).contains(&n) && tail.get(n).is_none_or(|c| !c.is_ascii_alphanumeric())
+}
+
+/// A hit is a token only when it could be a random secret: not a placeholder
+/// (`AKIAXXXXXXXXXXXXXXXX`, [`super::placeholder`]), not a camel-case identifier that starts
+/// with a prefix, and not low in entropy for its length (`sk_live_aaaaaaaaaaaaaaaa`). Random
+/// tokens stay far from all three; the VRL program states the same tests as regular
+/// expressions and `shannon_entropy`.
+pub fn plausible(token: &[u8]) -> bool {
+    let Ok(text) = std::str::from_utf8(token) else {
+        return false;
+    };
+    if super::placeholder::is_placeholder(text) {
+        return false;
+    }
+    let floor = if token.len() >= 16 { 3.0 } else { 2.5 };
+    !camel_identifier(token) && super::entropy::shannon_entropy(token) >= floor
+}
+
+/// `ghp_OwnerHandlerUpdateRepository`, `s.cacheCreateDefaultCreate`: after the token's last
+/// `_`, `.` or `-`, nothing but three or more camel-case words (an optional lower-case first
+/// word, and a short last one). A random body switches case far too often to be one.
+fn camel_identifier(token: &[u8]) -> bool {
+    let Some(sep) = token.iter().rposition(|c| matches!(c, b'_' | b'.' | b'-')) else {
+        return false;
+    };
+    let w = &token[sep + 1..];
+    let lead = w.iter().take_while(|c| c.is_ascii_lowercase()).count();
+    if lead == 1 {
+        return false;
+    }
+    let (mut rest, mut words) = (&w[lead..], 0);
+    while let [first, tail @ ..] = rest {
+        let lower = tail.iter().take_while(|c| c.is_ascii_lowercase()).count();
+        if !first.is_ascii_uppercase() || (lower < 2 && lower < tail.len()) {
+            return false;
+        }
+        words += usize::from(lower >= 2);
+        rest = &tail[lower..];
+    }
+    words >= 3
+}
+
+/// The regular-expression text of a format after its prefix (shape and final run, with the
+/// final run's minimum only: a maximum is checked by [`vrl_too_long`]).
+fn regex_after_prefix(format: &TokenFormat) -> String {
+    let mut out = String::new();
+    for part in format.shape {
+        match *part {
+            Part::Lit(t) => out.push_str(&escape(t)),
+            Part::Run(class, min, max) if max == usize::MAX => {
+                out.push_str(&format!("{}{{{min},}}", class.regex_class()))
+            }
+            Part::Run(class, min, max) if min == max => out.push_str(&format!("{}{{{min}}}", class.regex_class())),
+            Part::Run(class, min, max) => out.push_str(&format!("{}{{{min},{max}}}", class.regex_class())),
+        }
+    }
+    out.push_str(format.body.regex_class());
+    out.push_str(&format!("{{{},}}", format.min));
+    out
+}
+
+fn escape(text: &str) -> String {
+    let mut out = String::new();
+    for c in text.chars() {
+        if "\\.+*?()|[]{}^$".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn lead_regex(format: &TokenFormat) -> String {
+    format
+        .lead
+        .map_or(String::new(), |(class, n)| format!("{}{{{n}}}", class.regex_class()))
 }
 
 /// [`FORMATS`] as one regular expression: `(?P<pre>^|[^A-Za-z0-9])(?P<tok>...)`, longer prefixes
@@ -397,25 +661,45 @@ pub fn vrl_regex() -> String {
     let mut alternatives: Vec<(usize, String)> = Vec::new();
     for format in FORMATS {
         for p in format.prefixes {
-            let mut alt = String::new();
-            if let Some((class, n)) = format.lead {
-                alt.push_str(&format!("{}{{{n}}}", class.regex_class()));
-            }
-            for c in p.chars() {
-                if "\\.+*?()|[]{}^$".contains(c) {
-                    alt.push('\\');
-                }
-                alt.push(c);
-            }
-            alt.push_str(format.body.regex_class());
-            alt.push_str(&format!("{{{},}}", format.min));
+            let alt = format!("{}{}{}", lead_regex(format), escape(p), regex_after_prefix(format));
             alternatives.push((p.len(), alt));
         }
     }
     // Stable: formats of the same prefix length keep the table's order.
     alternatives.sort_by_key(|a| std::cmp::Reverse(a.0));
     let alts: Vec<String> = alternatives.into_iter().map(|(_, a)| a).collect();
-    format!("(?P<pre>^|[^A-Za-z0-9])(?P<tok>{})", alts.join("|"))
+    format!(
+        "(?P<pre>^|[^A-Za-z0-9])(?P<tok>{})(?P<ext>\\.[A-Za-z][A-Za-z0-9]{{1,3}}(?:[^A-Za-z0-9]|$)|_[A-Za-z0-9])?",
+        alts.join("|")
+    )
+}
+
+/// The tokens [`vrl_regex`] finds whose final run is longer than its format allows (Rust's
+/// `regex` has no look-ahead to refuse them in the match): the VRL program keeps a match of
+/// this expression as it is.
+pub fn vrl_too_long() -> String {
+    let mut alts = Vec::new();
+    for format in FORMATS {
+        let Some(max) = format.max else { continue };
+        for p in format.prefixes {
+            let mut alt = format!("{}{}", lead_regex(format), escape(p));
+            for part in format.shape {
+                match *part {
+                    Part::Lit(t) => alt.push_str(&escape(t)),
+                    Part::Run(class, min, max) if max == usize::MAX => {
+                        alt.push_str(&format!("{}{{{min},}}", class.regex_class()))
+                    }
+                    Part::Run(class, min, max) if min == max => {
+                        alt.push_str(&format!("{}{{{min}}}", class.regex_class()))
+                    }
+                    Part::Run(class, min, max) => alt.push_str(&format!("{}{{{min},{max}}}", class.regex_class())),
+                }
+            }
+            alt.push_str(&format!("{}{{{},}}", format.body.regex_class(), max + 1));
+            alts.push(alt);
+        }
+    }
+    format!("^(?:{})$", alts.join("|"))
 }
 
 #[cfg(test)]
@@ -457,32 +741,72 @@ mod tests {
         assert!(found("ghp_ is the GitHub prefix").is_empty());
     }
 
+    /// A fixed pseudo-random sequence: the same tokens every run.
+    fn picker() -> impl FnMut(&[u8]) -> u8 {
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        move |alphabet: &[u8]| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            alphabet[(state % alphabet.len() as u64) as usize]
+        }
+    }
+
     #[test]
     fn every_prefix_is_found_with_a_minimal_body() {
+        let mut pick = picker();
         for format in FORMATS {
             for p in format.prefixes {
-                let lead = format
-                    .lead
-                    .map_or(String::new(), |(_, n)| "a".repeat(n).replace('a', "7"));
-                let body: String = std::iter::repeat_n(sample(format.body), format.min.max(1)).collect();
-                let token = format!("{lead}{p}{body}");
+                let token = format.example(p, 0, &mut pick);
                 assert_eq!(found(&format!("x {token} y")), [token.as_str()], "{}", format.id);
             }
         }
     }
 
-    fn sample(c: Charset) -> char {
-        match c {
-            Alpha => 'q',
-            UpperDigit | UpperDigitDash => 'Q',
-            Hex | HexDash | Digit => '7',
-            _ => 'k',
+    #[test]
+    fn documented_shapes_refuse_identifiers_and_placeholders() {
+        for text in [
+            "- (id)hf_requiredCharacteristicTypesForDisplayMetadata;",
+            "2018-250-xoxo-indieweb-1.jpg",
+            "export SLACK=xoxb-Slack_BOT_TOKEN",
+            "AKIAXXXXXXXXXXXXXXXX",
+            "sk_live_aaaaaaaaaaaaaaaaaaaa",
+            "sk_test_000000000000000000000000",
+            "SKa1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7f8",
+            "sk_test_controller_build",
+            "https://assets.example.com/media/box.ico-b8df59b4ce3f206f8400736b061628c4.png",
+            "ghp_OwnerHandlerUpdateUpdateRepositorySe",
+        ] {
+            assert!(found(text).is_empty(), "{text}: {:?}", found(text));
         }
+        let sendinblue = format!("xkeysib-{}-{}", "0a1b2c3d4e5f6789".repeat(4), "Zq8Lm3Nv0Rt6Wx1Y");
+        assert_eq!(found(&format!("key {sendinblue} ok")), [sendinblue.as_str()]);
+        let facebook = "1234567890123456%7CAbCdEf_0123456789-GhIjKlMnOpQr";
+        assert_eq!(found(&format!("?access_token={facebook}&x=1")), [facebook]);
+        assert_eq!(found("legacy xoxa-8Hq2Lm0Z"), ["xoxa-8Hq2Lm0Z"]);
+        assert!(token_spans_host("acme.webhook.office.com") && token_spans_host("HOOKS.slack.com"));
+        assert!(!token_spans_host("notwebhook.office.com") && !token_spans_host("é.slack.com"));
     }
 
+    /// src/redact/scrub.rs searches runs of 13 or 14 bytes only when they hold `xox`.
     #[test]
-    fn the_shortest_token_is_a_slack_one() {
-        assert_eq!(MIN_TOKEN_LEN, "xoxb-".len() + 10);
+    fn the_shortest_token_is_a_slack_legacy_one() {
+        assert_eq!(MIN_TOKEN_LEN, "xoxa-".len() + 8);
+        for format in FORMATS {
+            for p in format.prefixes {
+                let lead = format.lead.map_or(0, |(_, n)| n);
+                let shape: usize = format
+                    .shape
+                    .iter()
+                    .map(|part| match *part {
+                        Part::Run(_, n, _) => n,
+                        Part::Lit(t) => t.len(),
+                    })
+                    .sum();
+                let shortest = lead + p.len() + shape + format.min;
+                assert!(shortest >= 15 || p.starts_with("xox"), "{} {p}: {shortest}", format.id);
+            }
+        }
     }
 
     #[test]

@@ -14,14 +14,17 @@
 //! The event is walked once, so no value is redacted twice (hashing a hash would break joins).
 
 mod action;
+mod commands;
 pub mod entropy;
 pub mod formats;
 pub mod names;
+pub mod placeholder;
 pub mod scrub;
 
 pub use action::{Action, Applier, MASK, mask};
 use entropy::looks_random;
 use names::classify;
+use placeholder::is_placeholder;
 
 use crate::config::{FieldRule, RedactionConfig};
 use crate::json::{Map, Value};
@@ -51,6 +54,17 @@ pub struct Redactor {
     content: Action,
     applier: Applier,
     rules: Vec<(Vec<String>, Action)>,
+}
+
+/// What [`Redactor::command_line`] did to an array element.
+#[derive(Clone, Copy)]
+enum Done {
+    /// Nothing: walked like any value.
+    Walk,
+    /// Replaced by its redaction.
+    Redacted,
+    /// Removed (the `drop` action).
+    Dropped,
 }
 
 /// Where in the event a value sits.
@@ -128,12 +142,18 @@ impl Redactor {
                 let class = classify(key);
                 let random_hint =
                     matches!(&*value, Value::String(v) if v.len() >= 16 && class.hint() && looks_random(v));
-                if class.secret || random_hint || class.structure || (secret_entry && key == "value") {
+                let credential = class.secret || random_hint || class.structure || (secret_entry && key == "value");
+                if credential && !matches!(&*value, Value::String(v) if is_placeholder(v)) {
                     return self.replace_all(value, self.credential);
                 }
                 if self.restricted() && class.content {
                     return self.replace_all(value, self.content);
                 }
+            }
+            // What mwsiem writes from its own tables, never from the record (`type_name`
+            // "API Activity: Read", the schema version, the product): nothing to look at.
+            if zone == Zone::Ocsf && static_text(parent, key) {
+                return true;
             }
             let child_zone = if zone == Zone::Foreign || key == "unmapped" || key == "data" {
                 Zone::Foreign
@@ -168,13 +188,33 @@ impl Redactor {
                     && let [Value::String(name), Value::String(v)] = items.as_slice()
                     && let class = classify(name)
                     && (class.secret || (v.len() >= 16 && class.hint() && looks_random(v)))
+                    && !is_placeholder(v)
                 {
                     if !self.replace_all(&mut items[1], self.credential) {
                         items.truncate(1);
                     }
                     return;
                 }
-                items.iter_mut().for_each(|v| self.walk(v, zone, key))
+                let done = match zone {
+                    Zone::Foreign => self.command_line(items),
+                    Zone::Ocsf => Vec::new(),
+                };
+                if done.is_empty() {
+                    items.iter_mut().for_each(|v| self.walk(v, zone, key));
+                    return;
+                }
+                let mut i = 0;
+                items.retain_mut(|v| {
+                    i += 1;
+                    match done[i - 1] {
+                        Done::Dropped => false,
+                        Done::Redacted => true,
+                        Done::Walk => {
+                            self.walk(v, zone, key);
+                            true
+                        }
+                    }
+                });
             }
             Value::String(s) => {
                 if let Some(redacted) = self.string(s) {
@@ -183,6 +223,95 @@ impl Redactor {
             }
             Value::Null | Value::Bool(_) | Value::Number(_) | Value::Int(_) => {}
         }
+    }
+
+    /// An argv or environment array (`["sync", "--api-secret", "<value>", "-v"]`,
+    /// `["PATH=/bin", "DB_PASSWORD=<value>"]`, `["mysql", "-u", "root", "-p<value>"]`): the value
+    /// after a flag that names a secret, and the whole value of a `NAME=value` element whose name
+    /// is secret. Returns what happened to each element, or nothing when nothing did.
+    fn command_line(&self, items: &mut [Value<'_>]) -> Vec<Done> {
+        let candidate = |v: &Value<'_>| matches!(v, Value::String(s) if s.starts_with('-') || s.contains('='));
+        if !items.iter().any(candidate) {
+            return Vec::new();
+        }
+        // Replacements by index (`None`: drop the element).
+        let mut changes: Vec<(usize, Option<String>)> = Vec::new();
+        // Whether `-p` takes a password is asked only when a `-p` is met.
+        let mut p_tool = None;
+        let mut i = 0;
+        while i < items.len() {
+            let Value::String(s) = &items[i] else {
+                i += 1;
+                continue;
+            };
+            let s: &str = s;
+            let dashes = s.bytes().take_while(|&c| c == b'-').count().min(2);
+            let (name, value) = match s.split_once('=') {
+                Some((n, v)) => (&n[dashes..], Some(v)),
+                None => (&s[dashes..], None),
+            };
+            // A flag is a word of letters, digits, `_`, `-` and `.`; an environment variable
+            // (`NAME=value` without dashes) of letters, digits and `_` only, so a token with a
+            // `=` inside (`authress_<id>.<x>.acc-...=...`) is not taken apart as one.
+            let env = dashes == 0 && value.is_some();
+            let word = !name.is_empty()
+                && name.as_bytes()[0].is_ascii_alphabetic()
+                && name
+                    .bytes()
+                    .all(|c| c.is_ascii_alphanumeric() || c == b'_' || (!env && matches!(c, b'-' | b'.')));
+            if !word {
+                i += 1;
+                continue;
+            }
+            let mut p_tool = || {
+                *p_tool.get_or_insert_with(|| {
+                    items
+                        .iter()
+                        .any(|v| matches!(v, Value::String(s) if commands::password_p_tool(s)))
+                })
+            };
+            if let Some(value) = value {
+                // `NAME=value`, `--name=value`: the whole value. A variable whose name only hints
+                // at a credential is left to the text scan, which also sees a token that holds a
+                // `=` (`pscale_oauth_<..>=<..>`) whole.
+                let class = classify(name);
+                let secret = class.secret || (!env && value.len() >= 16 && class.hint() && looks_random(value));
+                if secret && !value.is_empty() && !is_placeholder(value) {
+                    let redacted = self.applier.apply_inline(self.credential, value);
+                    changes.push((i, Some(format!("{}={redacted}", &s[..s.len() - value.len() - 1]))));
+                }
+            } else if dashes == 1 && name.len() > 1 && name.starts_with('p') && !name.starts_with("port") {
+                if p_tool() {
+                    let redacted = self.applier.apply_inline(self.credential, &name[1..]);
+                    changes.push((i, Some(format!("-p{redacted}"))));
+                }
+            } else if dashes > 0
+                && let Some(Value::String(next)) = items.get(i + 1)
+                && !commands::is_flag(next)
+                && !next.is_empty()
+                && commands::flag_takes_secret(name, next, name == "p" && p_tool())
+                && !is_placeholder(next)
+            {
+                changes.push((i + 1, self.applier.apply(self.credential, next)));
+                i += 2;
+                continue;
+            }
+            i += 1;
+        }
+        if changes.is_empty() {
+            return Vec::new();
+        }
+        let mut done = vec![Done::Walk; items.len()];
+        for (k, replacement) in changes {
+            done[k] = match replacement {
+                Some(r) => {
+                    items[k] = Value::String(Cow::Owned(r));
+                    Done::Redacted
+                }
+                None => Done::Dropped,
+            };
+        }
+        done
     }
 
     /// A free string: URLs get their query and userinfo treated, other text its credentials.
@@ -248,30 +377,44 @@ impl Redactor {
             out.push_str("//");
             if let Some(userinfo) = p.userinfo {
                 match userinfo.split_once(':') {
-                    Some((user, password)) => {
+                    Some((user, password)) if !is_placeholder(password) => {
                         out.push_str(user);
                         out.push(':');
                         out.push_str(&self.applier.apply_inline(self.credential, password));
                     }
-                    None => out.push_str(userinfo),
+                    _ => out.push_str(userinfo),
                 }
                 out.push('@');
             }
-            out.push_str(host);
-            if let Some((port, _)) = p.port {
-                out.push(':');
-                out.push_str(port);
+            // A webhook URL's secret spans host and path
+            // (`https://acme.webhook.office.com/webhookb2/...`): for such a host, host, port and
+            // path (one slice of the URL) are scanned as one.
+            if formats::token_spans_host(host) {
+                let offset = |part: &str| part.as_ptr() as usize - url.as_ptr() as usize;
+                let rest = &url[offset(host)..offset(p.path) + p.path.len()];
+                out.push_str(&scrub::scrub(rest, self.credential, &self.applier));
+            } else {
+                out.push_str(host);
+                if let Some((port, _)) = p.port {
+                    out.push(':');
+                    out.push_str(port);
+                }
+                out.push_str(&scrub::scrub(p.path, self.credential, &self.applier));
             }
+        } else {
+            out.push_str(&scrub::scrub(p.path, self.credential, &self.applier));
         }
-        out.push_str(&scrub::scrub(p.path, self.credential, &self.applier));
         if let Some(q) = p.query {
             out.push('?');
             out.push_str(&self.query(q));
         }
         if let Some(f) = p.fragment {
             out.push('#');
+            // Percent-decoded first, as a query value is (`access_token=123%7Cabc`).
+            let credential = percent_decode(f).as_deref().is_some_and(scrub::has_credential);
             match self.restricted() {
                 true if !f.is_empty() => out.push_str(&self.applier.apply_inline(self.content, f)),
+                _ if credential => out.push_str(&self.applier.apply_inline(self.credential, f)),
                 _ => out.push_str(&scrub::scrub(f, self.credential, &self.applier)),
             }
         }
@@ -299,6 +442,16 @@ impl Redactor {
             }),
             None => self.applier.apply_inline(self.content, &scrubbed),
         }
+    }
+}
+
+/// Attributes every event has from mwsiem's own tables (src/ocsf/mod.rs `build`), never from the
+/// record: the class, category and type captions and the product and schema version.
+fn static_text(parent: &str, key: &str) -> bool {
+    match parent {
+        "" => matches!(key, "class_name" | "category_name" | "type_name"),
+        "metadata" => matches!(key, "product" | "version"),
+        _ => false,
     }
 }
 
@@ -538,5 +691,27 @@ mod tests {
         );
         let f = redactor(Profile::Full).scrub_unparsed(text);
         assert!(f.contains("jane@acme.com") && !f.contains("eyJzdWIi"), "{f}");
+    }
+
+    #[test]
+    fn argv_and_environment_arrays() {
+        let ev = r#"{"unmapped":{"argv":["/bin/sync","--endpoint","https://x","--algolia-secret-key","Zq8Lm3Nv0Rt6","--verbose"],"env":["PATH=/bin","DB_PASSWORD=pa ss,word!","API_KEY=${API_KEY}"],"mysql":["mysql","-u","root","-pS3cret9","db"],"docker":["docker","run","-p","8080:80"]}}"#;
+        assert_eq!(
+            redact(Profile::Full, ev),
+            r#"{"unmapped":{"argv":["/bin/sync","--endpoint","https://x","--algolia-secret-key","Z*****6","--verbose"],"env":["PATH=/bin","DB_PASSWORD=p*****!","API_KEY=${API_KEY}"],"mysql":["mysql","-u","root","-pS*****9","db"],"docker":["docker","run","-p","8080:80"]}}"#
+        );
+    }
+
+    #[test]
+    fn webhook_urls_whole() {
+        let teams = "https://acme.webhook.office.com/webhookb2/0b9e3f5a-1c2d-4e5f-8a9b-0c1d2e3f4a5b@7c8d9e0f-1a2b-4c3d-8e4f-5a6b7c8d9e0f/IncomingWebhook/3f2a9c8d7e6b5a4c3d2e1f0a9b8c7d6e/1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d";
+        let out = redact(
+            Profile::Full,
+            &format!(r#"{{"unmapped":{{"hook":"{teams}","list":["{teams}"]}}}}"#),
+        );
+        assert_eq!(
+            out,
+            r#"{"unmapped":{"hook":"https://acme.w*****d","list":["https://acme.w*****d"]}}"#
+        );
     }
 }

@@ -75,7 +75,7 @@ pub const SECRET_LAST_WORDS: [&str; 22] = [
 ];
 
 /// A name that ends with one of these two words is secret.
-pub const SECRET_LAST_PAIRS: [&str; 22] = [
+pub const SECRET_LAST_PAIRS: [&str; 23] = [
     "access_key",
     "secret_key",
     "private_key",
@@ -98,13 +98,14 @@ pub const SECRET_LAST_PAIRS: [&str; 22] = [
     "otp_code",
     "session_id",
     "saml_response",
+    "admin_key",
 ];
 
 /// A name that starts with one of these words is secret, unless it ends with a [`META_WORDS`] word.
 pub const SECRET_FIRST_WORDS: [&str; 5] = ["secret", "password", "passwd", "pwd", "passphrase"];
 
 /// Words that make a name about a secret, not the secret itself (`secret_name`, `password_policy`).
-pub const META_WORDS: [&str; 44] = [
+pub const META_WORDS: [&str; 50] = [
     "type",
     "name",
     "names",
@@ -149,6 +150,12 @@ pub const META_WORDS: [&str; 44] = [
     "scope",
     "label",
     "reset",
+    "variable",
+    "var",
+    "env",
+    "field",
+    "prompt",
+    "placeholder",
 ];
 
 /// Whole names that are secret (after any [`VENDOR_WORDS`]): session ids and one-time codes.
@@ -220,6 +227,11 @@ pub fn is_secret_name(name: &str) -> bool {
 }
 
 fn is_secret_normalized(n: &str) -> bool {
+    // Bundler keeps a gem server's `user:password` under `BUNDLE_<HOST>`, the host's dots
+    // written as `__` (`BUNDLE_GEMS__CONTRIBSYS__COM`); its settings (`BUNDLE_PATH`) have none.
+    if n.starts_with("bundle_") && n[7..].contains("__") {
+        return true;
+    }
     // Names are compared word by word: the last word, the last two, the first. Byte searches:
     // this runs for every key of source data.
     let b = n.as_bytes();

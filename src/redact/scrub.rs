@@ -18,13 +18,15 @@
 //! Every finding is a span of the string; [`scrub`] replaces each span by the action's result.
 
 use super::action::{Action, Applier};
+use super::commands::{curl_users, flag_values, kubernetes_secret_data, xml_key_values};
 use super::entropy::looks_random;
 use super::formats::{MIN_TOKEN_LEN, token_spans};
 use super::names::classify;
+use super::placeholder::is_placeholder;
 use std::borrow::Cow;
 
 /// A credential span, in bytes.
-type Span = (usize, usize);
+pub(super) type Span = (usize, usize);
 
 /// `text` with every credential span replaced by `action`'s output; borrowed when none is found.
 pub fn scrub<'a>(text: &'a str, action: Action, applier: &Applier) -> Cow<'a, str> {
@@ -63,14 +65,25 @@ pub fn has_credential(text: &str) -> bool {
     }
 }
 
-/// Characters a JSON escape may hide in a credential: `\u0041` and `\/` are decoded to them;
-/// every other escape stays (decoding a quote or a backslash would change the text's structure).
-fn decodable(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/' | b'=' | b'_' | b'.' | b'~' | b'-' | b':' | b'@')
+/// How many levels of JSON escaping are undone before scanning (JSON in a string in a string).
+const ESCAPE_LEVELS: usize = 3;
+
+/// `text` with its JSON escapes undone, up to [`ESCAPE_LEVELS`] times over; `None` when it has
+/// none. `\\`, `\"`, `\/`, `\n`, `\r`, `\t` and `\u00XX` for printable ASCII are decoded; other
+/// escapes stay as they are.
+pub fn decode_escapes(text: &str) -> Option<String> {
+    let mut out = decode_level(text)?;
+    for _ in 1..ESCAPE_LEVELS {
+        match decode_level(&out) {
+            Some(next) => out = next,
+            None => break,
+        }
+    }
+    Some(out)
 }
 
-/// `text` with `\/` and `\u00XX` (for [`decodable`] characters) decoded; `None` when it has none.
-pub fn decode_escapes(text: &str) -> Option<String> {
+/// One level of [`decode_escapes`], left to right; `None` when nothing was decoded.
+fn decode_level(text: &str) -> Option<String> {
     let b = text.as_bytes();
     let mut i = b.iter().position(|&c| c == b'\\')?;
     let mut out: Option<String> = None;
@@ -81,12 +94,15 @@ pub fn decode_escapes(text: &str) -> Option<String> {
             continue;
         }
         let decoded = match b.get(i + 1) {
-            Some(b'/') => Some((b'/', 2)),
+            Some(&c @ (b'\\' | b'"' | b'/')) => Some((c, 2)),
+            Some(b'n') => Some((b'\n', 2)),
+            Some(b'r') => Some((b'\r', 2)),
+            Some(b't') => Some((b'\t', 2)),
             Some(b'u' | b'U') if b.get(i + 2..i + 4) == Some(b"00") => b
                 .get(i + 4..i + 6)
                 .and_then(|h| std::str::from_utf8(h).ok())
                 .and_then(|h| u8::from_str_radix(h, 16).ok())
-                .filter(|&c| decodable(c))
+                .filter(|c| c.is_ascii_graphic())
                 .map(|c| (c, 6)),
             _ => None,
         };
@@ -98,8 +114,7 @@ pub fn decode_escapes(text: &str) -> Option<String> {
                 i += len;
                 at = i;
             }
-            // An escaped backslash is skipped whole, so `\\/` stays a backslash and a slash.
-            None => i += if b.get(i + 1) == Some(&b'\\') { 2 } else { 1 },
+            None => i += 1,
         }
     }
     let mut o = out?;
@@ -137,7 +152,7 @@ static BYTE_CLASS: [u8; 256] = {
         if b.is_ascii_lowercase() {
             t[c] |= LOWER_BYTE;
         }
-        if matches!(b, b'=' | b':' | b' ' | b'e' | b'-' | b'P' | b'\\') {
+        if matches!(b, b'=' | b':' | b' ' | b'y' | b'-' | b'P' | b'\\' | b'<' | b'\n') {
             t[c] |= MARK_BYTE;
         }
         c += 1;
@@ -163,9 +178,12 @@ fn scan(text: &str) -> (Vec<Span>, bool) {
     // One pass decides which detectors can possibly match; most strings need none.
     let (mut sep, mut space, mut url, mut jwt, mut pem, mut escaped, mut curl) =
         (false, false, false, false, false, false, false);
+    // A command-line flag (`-x`, `--x` after a space, a quote, `[` or `,`), an element (`<`) and
+    // a second line: what the command and config-file finders need.
+    let (mut flag, mut element, mut lines) = (false, false, false);
     // The longest run without a space: a token has none, so it lies in a run of at least
     // MIN_TOKEN_LEN bytes.
-    let (mut word_start, mut long_word) = (0usize, false);
+    let (mut word_start, mut longest) = (0usize, 0usize);
     // Which kinds of characters the string has (a token needs a letter).
     let mut mix = 0u8;
     for (i, &c) in b.iter().enumerate() {
@@ -183,14 +201,20 @@ fn scan(text: &str) -> (Vec<Span>, bool) {
             }
             b' ' => {
                 space = true;
-                long_word |= i - word_start >= MIN_TOKEN_LEN;
+                longest = longest.max(i - word_start);
                 word_start = i + 1;
             }
-            b'e' => jwt |= next(b"yJ"),
+            // `eyJ` is noted at its `y`: `e` is the commonest letter, `y` a rare one.
+            b'y' => jwt |= i > 0 && b[i - 1] == b'e' && next(b"J"),
             b'-' => {
                 pem |= next(b"----");
                 curl |= next(b"u");
+                flag |= !flag
+                    && (i == 0 || matches!(b[i - 1], b' ' | b'\t' | b'\n' | b'\r' | b'"' | b'\'' | b'[' | b','))
+                    && b.get(i + 1).is_some_and(|c| c.is_ascii_alphabetic() || *c == b'-');
             }
+            b'<' => element = true,
+            b'\n' => lines = true,
             b'P' => pem |= next(b"uTTY"),
             b'\\' => escaped = true,
             _ => {}
@@ -201,8 +225,11 @@ fn scan(text: &str) -> (Vec<Span>, bool) {
     }
     // A token has a letter and lies in a run of MIN_TOKEN_LEN bytes without a space: strings
     // without one (captions, sentences of short words, times, numeric ids) need no prefix search.
-    long_word |= b.len() - word_start >= MIN_TOKEN_LEN;
-    let tokens = long_word && mix & (UPPER_BYTE | LOWER_BYTE) != 0;
+    longest = longest.max(b.len() - word_start);
+    // Only Slack's legacy workspace tokens are shorter than 15 bytes: a shorter run is searched
+    // only when it could be one (ids and uids of 13 or 14 bytes are common, and not tokens).
+    let tokens = mix & (UPPER_BYTE | LOWER_BYTE) != 0
+        && (longest >= 15 || (longest >= MIN_TOKEN_LEN && find(b, b"xox").is_some()));
     let mut spans = Vec::new();
     if jwt {
         jwts(b, &mut spans);
@@ -224,43 +251,22 @@ fn scan(text: &str) -> (Vec<Span>, bool) {
         userinfo_passwords(text, &mut spans);
     }
     if curl {
-        curl_users(b, &mut spans);
+        curl_users(text, &mut spans);
+    }
+    if flag {
+        flag_values(text, &mut spans);
+    }
+    if sep && element {
+        xml_key_values(text, &mut spans);
+    }
+    if sep && lines {
+        kubernetes_secret_data(text, &mut spans);
+    }
+    // A detector that found `${API_KEY}`, `XXXXXXXX` or `Bearer <token>` found a placeholder.
+    if !spans.is_empty() {
+        spans.retain(|&(s, e)| !is_placeholder(&text[s..e]));
     }
     (merge(spans), escaped)
-}
-
-/// The password of `curl -u user:password` (and `--user`, `--user=`, quoted or not).
-fn curl_users(b: &[u8], spans: &mut Vec<Span>) {
-    let ws = |c: u8| matches!(c, b' ' | b'\t' | b'\r' | b'\n');
-    let mut i = 0;
-    while let Some(n) = find(&b[i..], b"-u") {
-        let at = i + n;
-        i = at + 2;
-        let long = at > 0 && b[at - 1] == b'-';
-        let flag = if long { at - 1 } else { at };
-        if (flag > 0 && !ws(b[flag - 1])) || (long && !b[at + 2..].starts_with(b"ser")) {
-            continue;
-        }
-        let mut j = if long { at + 5 } else { at + 2 };
-        if b.get(j) == Some(&b'=') {
-            j += 1;
-        } else {
-            let spaces = b[j..].iter().take(5).take_while(|&&c| c == b' ').count();
-            j += spaces;
-        }
-        if matches!(b.get(j), Some(b'"' | b'\'')) {
-            j += 1;
-        }
-        let user = run(b, j, |c| !(c == b':' || c == b'"' || c == b'\'' || ws(c)));
-        if b.get(user) != Some(&b':') {
-            continue;
-        }
-        let end = run(b, user + 1, |c| !(c == b'"' || c == b'\'' || ws(c)));
-        if end > user + 1 {
-            spans.push((user + 1, end));
-            i = end;
-        }
-    }
 }
 
 fn merge(mut spans: Vec<Span>) -> Vec<Span> {
@@ -283,7 +289,7 @@ fn is_token_char(c: u8) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.' | b'~' | b'+' | b'/' | b'=')
 }
 
-fn run(b: &[u8], from: usize, ok: impl Fn(u8) -> bool) -> usize {
+pub(super) fn run(b: &[u8], from: usize, ok: impl Fn(u8) -> bool) -> usize {
     b[from..].iter().position(|&c| !ok(c)).map_or(b.len(), |n| from + n)
 }
 
@@ -369,14 +375,23 @@ fn auth_schemes(text: &str, spans: &mut Vec<Span>) {
             }
             continue;
         }
-        if !SCHEMES.iter().any(|s| s.eq_ignore_ascii_case(word)) {
+        // A scheme starts a header value or a word (`/oauth2/token AUTH_MODE=saml` is a path).
+        let bounded = start == 0
+            || matches!(
+                b[start - 1],
+                b' ' | b'\t' | b'\r' | b'\n' | b':' | b'"' | b'\'' | b'=' | b'(' | b'[' | b','
+            );
+        if !bounded || !SCHEMES.iter().any(|s| s.eq_ignore_ascii_case(word)) {
             continue;
         }
         let tok = run(b, space, |c| c == b' ');
         let end = run(b, tok, is_token_char);
-        // A real credential is long and not a plain word ("Basic setup", "token expired").
+        // A real credential is long and not a plain word ("Basic setup", "token expired"), nor
+        // the next assignment (`token MODE=x`: base64 has `=` only at its end).
         let value = &b[tok..end];
+        let assignment = value.windows(2).any(|w| w[0] == b'=' && w[1] != b'=');
         if value.len() >= 8
+            && !assignment
             && value
                 .iter()
                 .any(|c| c.is_ascii_digit() || matches!(c, b'-' | b'_' | b'.' | b'/' | b'+' | b'='))
@@ -406,15 +421,21 @@ fn named_values(text: &str, spans: &mut Vec<Span>) {
         let quoted = name_end > 0 && (b[name_end - 1] == b'"' || b[name_end - 1] == b'\'');
         if quoted {
             name_end -= 1;
+            // A quoted name inside JSON inside a string: `\"password\": ...`.
+            while name_end > 0 && b[name_end - 1] == b'\\' {
+                name_end -= 1;
+            }
         }
         let name_start = b[..name_end]
             .iter()
             .rposition(|&c| !(c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.')))
             .map_or(0, |p| p + 1);
         let name = &text[name_start..name_end];
-        // `://` is a URL, not a `name:value`.
+        // `://` is a URL, not a `name:value`; a `name:` inside a word (`arn:aws:...:secret:x`)
+        // is not a header name.
         let url = c == b':' && b.get(i + 1..i + 3) == Some(b"//");
-        if name.is_empty() || url {
+        let inside = c == b':' && name_start > 0 && matches!(b[name_start - 1], b':' | b'/');
+        if name.is_empty() || url || inside {
             i += 1;
             continue;
         }
@@ -441,29 +462,56 @@ fn named_values(text: &str, spans: &mut Vec<Span>) {
             .position(|c| !matches!(c, b'b' | b'B' | b'r' | b'R' | b'u' | b'U'))
             .filter(|&n| (1..=2).contains(&n) && matches!(b.get(v + n), Some(b'"' | b'\'')));
         v += prefix.unwrap_or(0);
+        let escapes = b[v.min(b.len())..].iter().take_while(|&&c| c == b'\\').count();
         let (start, end) = match b.get(v) {
             Some(&q @ (b'"' | b'\'')) => {
                 let end = b[v + 1..].iter().position(|&x| x == q).map_or(b.len(), |p| v + 1 + p);
                 (v + 1, end)
             }
-            // JSON inside a JSON string: `\"value\"`.
-            Some(b'\\') if b.get(v + 1) == Some(&b'"') => {
-                let end = find(&b[v + 2..], b"\\\"").map_or(b.len(), |p| v + 2 + p);
-                (v + 2, end)
+            // JSON inside a JSON string, at any depth: `\"value\"`, `\\\"value\\\"`. The
+            // value ends where the next escaped quote starts.
+            Some(b'\\') if b.get(v + escapes) == Some(&b'"') => {
+                let from = v + escapes + 1;
+                let end = b[from..]
+                    .iter()
+                    .enumerate()
+                    .position(|(k, &x)| x == b'"' && k > 0 && b[from + k - 1] == b'\\')
+                    .map_or(b.len(), |k| {
+                        let quote = from + k;
+                        quote - b[from..quote].iter().rev().take_while(|&&c| c == b'\\').count()
+                    });
+                (from, end)
             }
             _ => {
-                // A header value runs to the end of its line; a query value to `&` or `;`.
+                // A header value runs to the end of its line (or to the quote that opened the
+                // header, `-H "Authorization: ..."`); a query value to `&` or `;`.
                 let header = c == b':';
+                let opener = (header && secret && name_start > 0)
+                    .then(|| b[name_start - 1])
+                    .filter(|q| matches!(q, b'"' | b'\''));
                 let end = b[v..]
                     .iter()
                     .position(|&x| {
-                        x == b'\n' || x == b'\r' || (!header && matches!(x, b'&' | b';' | b',' | b' ' | b'"' | b'\''))
+                        x == b'\n'
+                            || x == b'\r'
+                            || Some(x) == opener
+                            || (!header && matches!(x, b'&' | b';' | b',' | b' ' | b'"' | b'\''))
                     })
                     .map_or(b.len(), |p| v + p);
                 (v, end)
             }
         };
         let quoted_value = start > v;
+        // `token={{ .Values.token }}`: a template runs past the space an unquoted value ends at
+        // (one that ends before the value does, `$6asZ8*wEbt2`, is part of a password).
+        if !quoted_value
+            && let Some(n) = super::placeholder::template_len(&b[v..])
+            && v + n >= end
+            && is_placeholder(&text[v..v + n])
+        {
+            i += 1;
+            continue;
+        }
         let random = || end - start >= 16 && (structure || class.hint()) && looks_random(&text[start..end]);
         if end > start && (secret || (structure && quoted_value) || random()) {
             spans.push((start, end));
@@ -499,7 +547,7 @@ fn userinfo_passwords(text: &str, spans: &mut Vec<Span>) {
 }
 
 /// A naive search: the strings are short, where building a `memmem` searcher costs more.
-fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+pub(super) fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     if needle.is_empty() || hay.len() < needle.len() {
         return None;
     }
@@ -514,11 +562,11 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     None
 }
 
-fn find_ci(hay: &[u8], needle: &[u8]) -> Option<usize> {
+pub(super) fn find_ci(hay: &[u8], needle: &[u8]) -> Option<usize> {
     hay.windows(needle.len()).position(|w| w.eq_ignore_ascii_case(needle))
 }
 
-fn contains_ci(hay: &str, needle: &str) -> bool {
+pub(super) fn contains_ci(hay: &str, needle: &str) -> bool {
     find_ci(hay.as_bytes(), needle.as_bytes()).is_some()
 }
 
@@ -550,7 +598,7 @@ mod tests {
         );
         assert_eq!(
             masked("curl -H 'Authorization: Basic dXNlcjpwYXNz'"),
-            "curl -H 'Authorization: B*****'"
+            "curl -H 'Authorization: B*****z'"
         );
         assert_eq!(masked("use bearer abc123def456ghi"), "use bearer a*****i");
         assert_eq!(
@@ -625,6 +673,42 @@ mod tests {
                 matches!(scrub(s, Action::Mask, &Applier::new(None)), Cow::Borrowed(_)),
                 "{s}"
             );
+        }
+    }
+
+    #[test]
+    fn quotes_and_nested_escapes() {
+        assert_eq!(masked("curl --user name:'Pa55word!' x"), "curl --user name:'P*****!' x");
+        assert_eq!(
+            masked(r#"curl --user "u":"Pa55word!" x"#),
+            r#"curl --user "u":"P*****!" x"#
+        );
+        // JSON in a string in a string: scanned (and written) decoded.
+        assert_eq!(
+            masked(r#"{\"log\":\"password = \\\"s3cr3tValue\\\"\"}"#),
+            r#"{"log":"password = "s*****e""}"#
+        );
+        assert_eq!(
+            masked(r#"$config = array(\"secret_key\" => \"sk9Fq2Lm0Zx7\");"#),
+            r#"$config = array("secret_key" => "s*****7");"#
+        );
+    }
+
+    #[test]
+    fn placeholders_are_kept() {
+        for s in [
+            "curl -H \"Authorization: Bearer <token>\" https://api.example/v1",
+            "curl -H \"Authorization: Bearer $API_KEY\" https://api.example/v1",
+            "curl -u <user:password> https://api.example/v1",
+            "curl --user \"$3:$5\" \"$9\"",
+            "API_KEY=${API_KEY}",
+            "token={{ .Values.sendgrid.token }}",
+            "password: XXXXXXXX",
+            "export GITHUB_TOKEN=ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+            "TOKEN_URL=https://login.example.com/oauth2/token AUTH_MODE=saml",
+            "secretArn: arn:aws:secretsmanager:us-east-1:123:secret:prod/db-XhyCUl",
+        ] {
+            assert_eq!(masked(s), s);
         }
     }
 }

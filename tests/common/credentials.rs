@@ -89,43 +89,37 @@ impl Credential {
     }
 }
 
-/// A token of every prefix of every format in the table.
+/// A token of every prefix of every format in the table, in the format's documented shape
+/// (`TokenFormat::example`), with 0 to 8 characters more than the minimum in open-ended runs.
 pub fn format_tokens(rng: &mut Rng) -> Vec<Credential> {
     let mut out = Vec::new();
     for format in FORMATS {
         for prefix in format.prefixes {
-            let lead = match format.lead {
-                // Azure AD secrets: three characters and a digit before `Q~`.
-                Some((c, 4)) if *prefix == "Q~" => rng.string(&alphabet(c)[..], 3) + &rng.string(b"0123456789", 1),
-                // MaxMind: 6 + `_` + 29 before `_mmk`.
-                Some((_, 36)) => rng.string(ALNUM, 6) + "_" + &rng.string(ALNUM, 29),
-                Some((c, n)) => rng.string(&alphabet(c), n),
-                None => String::new(),
-            };
-            let len = format.min + rng.below(9);
-            let mut body = rng.string(&alphabet(format.body), len);
-            // Bodies start and end with a letter or digit, as real tokens do (a token that ends
-            // in `.` would end a sentence).
-            let ends: Vec<u8> = alphabet(format.body)
-                .into_iter()
-                .filter(u8::is_ascii_alphanumeric)
-                .collect();
-            if !body.is_empty() {
-                body.replace_range(0..1, &rng.string(&ends, 1));
-                let last = body.len() - 1;
-                body.replace_range(last.., &rng.string(&ends, 1));
+            let extra = rng.below(9);
+            let mut token = format.example(prefix, extra, &mut |a: &[u8]| *rng.pick(a));
+            let lead_len = format.lead.map_or(0, |(_, n)| n);
+            // Leads with a structure of their own: Azure AD secrets have three characters and a
+            // digit before `Q~`, MaxMind keys 6 + `_` + 29 before `_mmk`.
+            if *prefix == "Q~" {
+                let lead = rng.string(&alphabet(Charset::AzureLead), 3) + &rng.string(b"0123456789", 1);
+                token.replace_range(..4, &lead);
+            } else if lead_len == 36 {
+                let lead = rng.string(ALNUM, 6) + "_" + &rng.string(ALNUM, 29);
+                token.replace_range(..36, &lead);
             }
+            let lead = token[..lead_len].to_owned();
+            let body = token[lead_len + prefix.len()..].to_owned();
             let mut parts = Vec::new();
             if lead.len() >= 8 {
-                parts.push(lead.clone());
+                parts.push(lead);
             }
             if body.len() >= 8 {
-                parts.push(body.clone());
+                parts.push(body);
             }
             if parts.is_empty() {
-                parts.push(format!("{lead}{prefix}{body}"));
+                parts.push(token.clone());
             }
-            out.push(Credential::new(format.id, format!("{lead}{prefix}{body}"), parts));
+            out.push(Credential::new(format.id, token, parts));
         }
     }
     out
