@@ -74,7 +74,7 @@ pub fn template_len(b: &[u8]) -> Option<usize> {
 }
 
 /// The length of the template reference `b` starts with: `${...}`, `$(...)`, `{...}`, `<...>`,
-/// `%(...)s`, `%s`, `$NAME`, `$1`.
+/// `%(...)s`, `%s`, `$NAME` (upper case), `$1`.
 fn template_at(b: &[u8]) -> Option<usize> {
     let to = |open: usize, close: u8| b[open..].iter().position(|&c| c == close).map(|p| open + p + 1);
     match b {
@@ -86,12 +86,16 @@ fn template_at(b: &[u8]) -> Option<usize> {
             .filter(|&n| matches!(b.get(n), Some(b's' | b'd')))
             .map(|n| n + 1),
         [b'%', b's' | b'd' | b'v', ..] => Some(2),
-        [b'$', rest @ ..] => {
+        // `$1`, `$API_KEY`: positional or upper-case variables (`$dkwilU2nf` is a password).
+        [b'$', first, rest @ ..] if first.is_ascii_digit() => {
+            Some(2 + rest.iter().take_while(|c| c.is_ascii_digit()).count())
+        }
+        [b'$', first, rest @ ..] if first.is_ascii_uppercase() || *first == b'_' => {
             let n = rest
                 .iter()
-                .take_while(|c| c.is_ascii_alphanumeric() || **c == b'_')
+                .take_while(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || **c == b'_')
                 .count();
-            (n > 0).then_some(n + 1)
+            Some(2 + n)
         }
         _ => None,
     }
@@ -135,6 +139,7 @@ mod tests {
             "xkeysib-0a1b2c3d",
             "Xy9$Qw",
             "p@ss{word}",
+            "$dkwilU2nfeipc_",
             "$2b$12$.YdAmgROwMLSmfv95mSp69OLMQlP03ekX4q8xbvGCDzemUjwPudAs",
         ] {
             assert!(!is_placeholder(v), "{v}");
