@@ -23,17 +23,9 @@ mod fluentbit_host;
 mod vrl_program;
 
 use common::*;
-use credentials::{Planted, corpus, seed, survivors};
+use credentials::{Planted, config_toml, corpus, seed, survivors};
 use mwsiem::{Config, Pipeline};
 use std::collections::BTreeMap;
-
-const KEY: &str = "a test key of 32 bytes, not real";
-
-fn config_toml(profile: &str, action: &str) -> String {
-    format!(
-        "[redaction]\nprofile = \"{profile}\"\ncredential_action = \"{action}\"\ncontent_action = \"{action}\"\nhmac_key = \"{KEY}\"\n"
-    )
-}
 
 fn records(planted: &[Planted]) -> Vec<Vec<u8>> {
     planted.iter().map(|p| serde_json::to_vec(&p.record).unwrap()).collect()

@@ -36,18 +36,10 @@ mod outside_secrets;
 mod vrl_program;
 
 use common::*;
-use credentials::{Rng, seed, survivors, unescape};
+use credentials::{Rng, config_toml, seed, survivors, unescape};
 use outside_places::Case;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
-
-const KEY: &str = "a test key of 32 bytes, not real";
-
-fn config_toml(profile: &str, action: &str) -> String {
-    format!(
-        "[redaction]\nprofile = \"{profile}\"\ncredential_action = \"{action}\"\ncontent_action = \"{action}\"\nhmac_key = \"{KEY}\"\n"
-    )
-}
 
 fn corpus(seed: u64) -> Vec<Case> {
     let secrets = outside_secrets::secrets(&mut Rng::new(seed));

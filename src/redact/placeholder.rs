@@ -7,16 +7,7 @@
 //! transforms/vector/mwsiem.vrl states the same test as regular expressions (the `# placeholder`
 //! block); the credential tests run both on the same decoys.
 
-const SCHEMES: [&str; 8] = [
-    "bearer",
-    "basic",
-    "token",
-    "ssws",
-    "negotiate",
-    "ntlm",
-    "apikey",
-    "sso-key",
-];
+use super::scrub::AUTH_SCHEMES;
 
 const NOT_SECRETS: [&str; 6] = ["true", "false", "null", "none", "nil", "undefined"];
 
@@ -44,7 +35,7 @@ fn strip_scheme(v: &str) -> &str {
         .take_while(|c| c.is_ascii_alphanumeric() || *c == b'-')
         .count();
     let spaces = v[word..].bytes().take_while(|&c| c == b' ').count();
-    if spaces > 0 && SCHEMES.iter().any(|s| s.eq_ignore_ascii_case(&v[..word])) {
+    if spaces > 0 && AUTH_SCHEMES.iter().any(|s| s.eq_ignore_ascii_case(&v[..word])) {
         &v[word + spaces..]
     } else {
         v

@@ -341,18 +341,21 @@ fn aws_secret_keys(b: &[u8], spans: &mut Vec<Span>) {
     }
 }
 
+/// HTTP authorization schemes whose credential follows the word (`Bearer <token>`); the
+/// placeholder rule looks through them too.
+pub(super) const AUTH_SCHEMES: [&str; 8] = [
+    "bearer",
+    "basic",
+    "token",
+    "ssws",
+    "negotiate",
+    "ntlm",
+    "apikey",
+    "sso-key",
+];
+
 /// `Bearer <token>` and the other HTTP authorization schemes; the scheme word is kept.
 fn auth_schemes(text: &str, spans: &mut Vec<Span>) {
-    const SCHEMES: [&str; 8] = [
-        "bearer",
-        "basic",
-        "token",
-        "ssws",
-        "negotiate",
-        "ntlm",
-        "apikey",
-        "sso-key",
-    ];
     let b = text.as_bytes();
     let mut i = 0;
     while let Some(n) = b[i..].iter().position(|&c| c == b' ') {
@@ -381,7 +384,7 @@ fn auth_schemes(text: &str, spans: &mut Vec<Span>) {
                 b[start - 1],
                 b' ' | b'\t' | b'\r' | b'\n' | b':' | b'"' | b'\'' | b'=' | b'(' | b'[' | b','
             );
-        if !bounded || !SCHEMES.iter().any(|s| s.eq_ignore_ascii_case(word)) {
+        if !bounded || !AUTH_SCHEMES.iter().any(|s| s.eq_ignore_ascii_case(word)) {
             continue;
         }
         let tok = run(b, space, |c| c == b' ');

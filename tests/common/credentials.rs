@@ -63,6 +63,16 @@ const B64URL: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123
 pub const HEX: &[u8] = b"0123456789abcdef";
 const PASSWORD: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!$*-_.~";
 
+/// The HMAC key the credential tests configure (`hash` needs one).
+pub const KEY: &str = "a test key of 32 bytes, not real";
+
+/// A `[redaction]` table with `profile` and one `action` for credentials and content.
+pub fn config_toml(profile: &str, action: &str) -> String {
+    format!(
+        "[redaction]\nprofile = \"{profile}\"\ncredential_action = \"{action}\"\ncontent_action = \"{action}\"\nhmac_key = \"{KEY}\"\n"
+    )
+}
+
 /// One credential as it is written, and the parts of it that are secret (random).
 #[derive(Debug, Clone)]
 pub struct Credential {
@@ -299,7 +309,7 @@ pub fn named(rng: &mut Rng) -> Vec<(String, Credential)> {
     out
 }
 
-fn base64(bytes: &[u8]) -> String {
+pub fn base64(bytes: &[u8]) -> String {
     let mut out = String::new();
     for chunk in bytes.chunks(3) {
         let n = chunk

@@ -20,7 +20,7 @@
 //! part: the random parts of a token (a public prefix, an app id, a workspace id are not secret).
 #![allow(dead_code)]
 
-use crate::credentials::{Credential, Rng};
+use crate::credentials::{Credential, Rng, base64};
 use crate::outside_formats::{KEYWORD, PREFIXED, VENDOR, WEBHOOKS};
 
 /// How a secret is carried into a record.
@@ -184,25 +184,6 @@ pub fn password(rng: &mut Rng) -> String {
     p.replace_range(0..1, &rng.string(b"abcdefghjkmnpqrstuvwxyz", 1));
     p.replace_range(n - 1.., &rng.string(b"23456789", 1));
     p
-}
-
-fn base64(bytes: &[u8]) -> String {
-    const B64: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for chunk in bytes.chunks(3) {
-        let n = chunk
-            .iter()
-            .enumerate()
-            .fold(0u32, |acc, (i, &b)| acc | u32::from(b) << (16 - 8 * i));
-        for i in 0..4 {
-            out.push(if i <= chunk.len() {
-                char::from(B64[(n >> (18 - 6 * i) & 63) as usize])
-            } else {
-                '='
-            });
-        }
-    }
-    out
 }
 
 /// Secret flags of command lines, as people write them.
