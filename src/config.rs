@@ -19,6 +19,10 @@ pub struct Config {
     /// see it (it is not part of the effective configuration they are given).
     #[serde(skip_serializing)]
     pub sftp: Option<serde_json::Map<String, serde_json::Value>>,
+    /// `[security_lake]`: where `--security-lake` writes Parquet objects for Amazon Security
+    /// Lake; checked by the CLI (src/lake/config.rs), never seen by the core, like `[sftp]`.
+    #[serde(skip_serializing)]
+    pub security_lake: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 /// What is hidden, and how (see `redact`).

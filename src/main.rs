@@ -2,6 +2,7 @@
 
 mod cli;
 mod ingest;
+mod lake;
 mod pull;
 
 fn main() -> std::process::ExitCode {

@@ -4,6 +4,7 @@
 
 use super::Failure;
 use super::engine::{EngineArgs, Setup};
+use super::lake::{LakeArgs, lake_summary, open_lake};
 use super::pull::{SftpArgs, resolve, run_pull};
 use crate::ingest::dedupe::Recovered;
 use crate::ingest::duration::parse_duration;
@@ -63,6 +64,8 @@ pub struct FollowArgs {
     /// commit fsyncs the file (default 1s).
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     commit_interval: Option<Duration>,
+    #[command(flatten)]
+    lake: LakeArgs,
     #[command(flatten)]
     engine: EngineArgs,
     /// No per-pass summary on stderr.
@@ -157,6 +160,17 @@ pub fn follow(args: FollowArgs) -> Result<(), Failure> {
             })
             .map_err(|e| failure(e.into()))?;
     }
+    // The lake's spool lives with the state: its committed length is part of each commit.
+    let marks = state
+        .outputs_with_prefix(crate::lake::writer::OPEN_ROLE)
+        .map_err(|e| Failure::Usage(e.into()))?;
+    let mut lake = open_lake(
+        &args.lake,
+        &setup.config,
+        &args.state.join("security-lake"),
+        &marks,
+        args.quiet,
+    )?;
     let mut runner = setup.runner()?;
     let opts = Options {
         roots,
@@ -175,9 +189,16 @@ pub fn follow(args: FollowArgs) -> Result<(), Failure> {
         quiet: args.quiet,
     };
     let mut follower = Follower::new(opts, state, events, dead, recovered, &mut runner, &STOP).map_err(failure)?;
+    if let Some((writer, _)) = lake.as_mut() {
+        follower = follower.with_batched(writer);
+    }
     let result = follower.run();
     // Whatever ended the run, what was written is committed if it can be.
     let committed = follower.finish();
+    drop(follower);
+    if let (Some((writer, destination)), false) = (&lake, args.quiet) {
+        eprintln!("mwsiem: {}", lake_summary(&writer.stats, destination));
+    }
     result.and(committed).map_err(failure)?;
     match puller {
         Some(p) => p.outcome(),

@@ -9,6 +9,7 @@
 
 mod engine;
 mod follow;
+mod lake;
 mod pull;
 mod replay;
 
@@ -38,6 +39,9 @@ enum Command {
     /// Mirror the vendor's SFTP export tree (`logs/...`, `logs/v1/...`) into a local directory:
     /// only what is new or changed, verified, atomically; host keys checked against known_hosts.
     Pull(pull::PullArgs),
+    /// Amazon Security Lake: what to register for `--security-lake`.
+    #[command(subcommand)]
+    SecurityLake(lake::LakeCommand),
     /// Write the embedded WebAssembly component (mwsiem:transform@0.1.0) to a file, for other
     /// component hosts or `wasm-tools component wit`.
     ExportComponent {
@@ -75,6 +79,7 @@ pub fn main() -> ExitCode {
         Command::Replay(args) => replay::replay(args),
         Command::Follow(args) => follow::follow(*args),
         Command::Pull(args) => pull::pull_command(args),
+        Command::SecurityLake(command) => lake::lake_command(command),
         Command::ExportComponent { output } => std::fs::write(&output, mwsiem::host::embedded_component())
             .with_context(|| format!("cannot write {}", output.display()))
             .map_err(Failure::Io),

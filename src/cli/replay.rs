@@ -2,7 +2,9 @@
 
 use super::Failure;
 use super::engine::{EngineArgs, Setup};
+use super::lake::{LakeArgs, lake_summary, open_lake};
 use crate::ingest::output::{Role, STDERR_REJECT_LINES, Sink, write_outcome};
+use crate::ingest::process::Outcome;
 use crate::ingest::process::run_batch;
 use crate::ingest::read::{Batch, Filled, FrameReader};
 use crate::ingest::sources::{self, Input};
@@ -26,6 +28,8 @@ pub struct ReplayArgs {
     /// Without it, rejects are only reported on stderr, without their content.
     #[arg(long, value_name = "FILE")]
     dead_letter: Option<PathBuf>,
+    #[command(flatten)]
+    lake: LakeArgs,
     #[command(flatten)]
     engine: EngineArgs,
     /// No summary on stderr.
@@ -58,6 +62,12 @@ pub fn replay(args: ReplayArgs) -> Result<(), Failure> {
         None => None,
     };
 
+    // The spool of a replay is scratch: its rows become objects at the end (or whenever it
+    // holds roll_bytes).
+    let spool_dir = std::env::temp_dir().join(format!("mwsiem-lake-{}", std::process::id()));
+    let mut lake = open_lake(&args.lake, &setup.config, &spool_dir, &[], args.quiet)?;
+    let lake_failed = |e: crate::lake::writer::LakeError| Failure::Io(anyhow::Error::new(e));
+
     let progress = progress_bar(&args, &inputs);
     let mut summary = Summary::default();
     let started = Instant::now();
@@ -89,6 +99,10 @@ pub fn replay(args: ReplayArgs) -> Result<(), Failure> {
             run_batch(&mut runner, &batch, &meta, limit, &mut outcomes);
             for (entry, outcome) in batch.entries().iter().zip(outcomes.drain(..)) {
                 let record = batch.record(entry);
+                if let (Some((lake, _)), Outcome::Event { json, .. }) = (lake.as_mut(), &outcome) {
+                    lake.push(json).map_err(lake_failed)?;
+                    lake.write_if_full().map_err(lake_failed)?;
+                }
                 write_outcome(
                     &mut out,
                     dead.as_mut(),
@@ -117,6 +131,8 @@ pub fn replay(args: ReplayArgs) -> Result<(), Failure> {
     if let Some(d) = dead.as_mut() {
         d.flush().context("cannot write dead letters").map_err(Failure::Io)?;
     }
+    let lake_result = lake.as_mut().map(|(l, _)| l.finish());
+    let _ = std::fs::remove_dir_all(&spool_dir);
     progress.finish_and_clear();
     summary.elapsed = started.elapsed();
     summary.engine = args.engine.engine.name();
@@ -128,6 +144,12 @@ pub fn replay(args: ReplayArgs) -> Result<(), Failure> {
             );
         }
         eprint!("{summary}");
+        if let Some((l, destination)) = &lake {
+            eprintln!("{}", lake_summary(&l.stats, destination));
+        }
+    }
+    if let Some(Err(e)) = lake_result {
+        return Err(lake_failed(e));
     }
     Ok(())
 }

@@ -28,7 +28,7 @@ use super::output::{Sink, write_outcome};
 use super::process::{Outcome, Process, run_batch};
 use super::read::{Batch, Filled, FrameReader};
 use super::sources::{Input, discover};
-use super::state::{Commit, FileCheckpoint, State, StateError};
+use super::state::{Commit, FileCheckpoint, OutputMark, State, StateError};
 use super::summary::Summary;
 use mwsiem::RecordMeta;
 use mwsiem::frame::{Pending, ResumePoint};
@@ -61,6 +61,39 @@ pub struct Options {
     pub max_record_bytes: usize,
     /// No per-pass summary on stderr.
     pub quiet: bool,
+}
+
+/// What a batched output adds to a commit.
+#[derive(Default)]
+pub struct BatchedCommit {
+    /// Files to fsync before the state is written.
+    pub sync: Vec<File>,
+    /// Lengths to record.
+    pub marks: Vec<OutputMark>,
+    /// Marks (by role) to forget.
+    pub forget: Vec<String>,
+}
+
+/// An output that gathers rows and writes them as objects (the Security Lake spool): appended
+/// to with each record's events, committed with the other outputs, and written out after a
+/// commit has made its rows durable.
+pub trait BatchedOutput {
+    /// The events of one record (event lines), before the events file sees them: a record read
+    /// again after a crash is spooled again, as the spool is cut back to its last commit.
+    fn push(&mut self, events: &[u8]) -> io::Result<()>;
+    /// Whether the rows gathered should become objects at the next commit.
+    fn roll_due(&self) -> bool;
+    /// Flushes and, when `seal`, seals what gathered; gives the files to fsync, the marks to
+    /// commit and the marks to forget.
+    fn prepare_commit(&mut self, seal: bool) -> io::Result<BatchedCommit>;
+    /// Whether sealed rows wait to be written as objects.
+    fn has_pending(&self) -> bool;
+    /// Whether written objects wait for a commit to forget their rows.
+    fn has_written(&self) -> bool;
+    /// After the commit that sealed them is on disk: writes the sealed rows as objects.
+    fn write_sealed(&mut self) -> io::Result<()>;
+    /// After the commit that forgot them is on disk: removes what is no longer needed.
+    fn committed(&mut self);
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -107,6 +140,7 @@ pub struct Follower<'a> {
     stop: &'a AtomicBool,
     batch: Batch,
     outcomes: Vec<Outcome>,
+    batched: Option<&'a mut dyn BatchedOutput>,
 }
 
 impl<'a> Follower<'a> {
@@ -138,7 +172,14 @@ impl<'a> Follower<'a> {
             stop,
             batch: Batch::default(),
             outcomes: Vec::new(),
+            batched: None,
         })
+    }
+
+    /// Also feeds `output` (the Security Lake spool) and commits it with the others.
+    pub fn with_batched(mut self, output: &'a mut dyn BatchedOutput) -> Self {
+        self.batched = Some(output);
+        self
     }
 
     /// Passes until stopped (or one with `once`); commits before returning.
@@ -148,6 +189,7 @@ impl<'a> Follower<'a> {
             n += 1;
             let summary = self.pass()?;
             self.commit()?;
+            self.write_batched()?;
             if !self.opts.quiet && (self.opts.once || summary.records > 0 || summary.duplicates > 0) {
                 eprintln!("{}", summary.pass_line(n));
             }
@@ -457,6 +499,14 @@ impl<'a> Follower<'a> {
                 summary.duplicates += 1;
                 continue;
             }
+            if let (Some(b), Outcome::Event { json, .. }) = (self.batched.as_deref_mut(), &outcome) {
+                b.push(json).map_err(|source| {
+                    ReadFailure::Fatal(FollowError::Output {
+                        role: "security lake",
+                        source,
+                    })
+                })?;
+            }
             let mut outcome = outcome;
             if !self.recovered.is_empty() {
                 let events = match &outcome {
@@ -503,13 +553,33 @@ impl<'a> Follower<'a> {
     /// Flushes the outputs and hands the commit to the worker, which fsyncs them and then
     /// records in one transaction how far every file was read and what it emitted.
     pub fn commit(&mut self) -> Result<(), FollowError> {
+        self.commit_sealing(false)
+    }
+
+    /// A commit that, with `seal` (or when a roll is due), also seals the batched output's rows.
+    fn commit_sealing(&mut self, seal: bool) -> Result<(), FollowError> {
         self.last_commit = Instant::now();
         self.uncommitted = 0;
-        if self.dirty.is_empty() && self.removed.is_empty() && self.keys.values().all(Vec::is_empty) {
+        let batched_waits = self
+            .batched
+            .as_deref()
+            .is_some_and(|b| b.has_written() || b.roll_due() || seal);
+        if self.dirty.is_empty() && self.removed.is_empty() && self.keys.values().all(Vec::is_empty) && !batched_waits {
             return Ok(());
         }
         let mut sync = Vec::new();
         let mut outputs = Vec::new();
+        let mut outputs_removed = Vec::new();
+        if let Some(b) = self.batched.as_deref_mut() {
+            let seal = seal || b.roll_due();
+            let role = "security lake";
+            let parts = b
+                .prepare_commit(seal)
+                .map_err(|source| FollowError::Output { role, source })?;
+            sync.extend(parts.sync.into_iter().map(|f| (role, f)));
+            outputs.extend(parts.marks);
+            outputs_removed = parts.forget;
+        }
         for (role, sink) in [("events", Some(&mut self.events)), ("dead letters", self.dead.as_mut())] {
             let Some(sink) = sink else { continue };
             sink.flush().map_err(|source| FollowError::Output { role, source })?;
@@ -525,10 +595,43 @@ impl<'a> Follower<'a> {
             removed: self.removed.drain().collect(),
             keys: self.keys.drain().filter(|(_, k)| !k.is_empty()).collect(),
             outputs,
+            outputs_removed,
             now,
             window_secs: i64::try_from(self.opts.window.as_secs()).unwrap_or(i64::MAX),
         };
         self.committer.submit(Job { sync, commit })
+    }
+
+    /// Writes the batched output's sealed rows once the commit that sealed them is on disk, then
+    /// commits that they are written. With `--once` everything gathered is sealed and written,
+    /// and a failure ends the run; otherwise a failure is reported and tried again later (the
+    /// rows stay spooled).
+    fn write_batched(&mut self) -> Result<(), FollowError> {
+        let Some(b) = self.batched.as_deref() else {
+            return Ok(());
+        };
+        if self.opts.once {
+            self.commit_sealing(true)?;
+        } else if !b.has_pending() {
+            return Ok(());
+        }
+        self.committer.wait()?;
+        let role = "security lake";
+        let b = self.batched.as_deref_mut().expect("checked above");
+        if let Err(source) = b.write_sealed() {
+            if self.opts.once {
+                return Err(FollowError::Output { role, source });
+            }
+            eprintln!("mwsiem: security lake: {source}");
+        }
+        if b.has_written() {
+            self.commit()?;
+            self.committer.wait()?;
+            if let Some(b) = self.batched.as_deref_mut() {
+                b.committed();
+            }
+        }
+        Ok(())
     }
 
     /// Commits what is left and waits until it is on disk.

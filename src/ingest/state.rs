@@ -78,6 +78,8 @@ pub struct Commit {
     /// Keys of records emitted since the last commit, per file.
     pub keys: Vec<(String, Vec<Key>)>,
     pub outputs: Vec<OutputMark>,
+    /// Outputs no longer kept (by role): a spool whose objects are in the lake.
+    pub outputs_removed: Vec<String>,
     /// The recovered keys not taken yet, when they changed (replacing what was saved).
     pub recovered: Option<Vec<RecoveredRow>>,
     /// Seconds since the epoch, and how long keys are kept.
@@ -283,6 +285,28 @@ impl State {
             .map_err(|e| self.err(e))
     }
 
+    /// Every output whose role starts with `prefix`, by role.
+    pub fn outputs_with_prefix(&self, prefix: &str) -> Result<Vec<OutputMark>, StateError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT role, path, dev, ino, length FROM outputs WHERE substr(role, 1, length(?1)) = ?1 ORDER BY role",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([prefix], |r| {
+                Ok(OutputMark {
+                    role: r.get(0)?,
+                    path: r.get(1)?,
+                    dev: r.get::<_, i64>(2)? as u64,
+                    ino: r.get::<_, i64>(3)? as u64,
+                    length: r.get::<_, i64>(4)? as u64,
+                })
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(|e| self.err(e))
+    }
+
     /// The recovered keys a previous run saved.
     pub fn recovered(&self) -> Result<Vec<RecoveredRow>, StateError> {
         let mut stmt = self
@@ -357,6 +381,10 @@ impl State {
             for o in &c.outputs {
                 mark.execute(params![o.role, o.path, o.dev as i64, o.ino as i64, o.length as i64])
                     .map_err(err)?;
+            }
+            let mut unmark = tx.prepare_cached("DELETE FROM outputs WHERE role = ?1").map_err(err)?;
+            for role in &c.outputs_removed {
+                unmark.execute([role]).map_err(err)?;
             }
             if let Some(rows) = &c.recovered {
                 tx.execute("DELETE FROM recovered", []).map_err(err)?;
