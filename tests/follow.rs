@@ -8,6 +8,8 @@
 mod common;
 #[path = "common/credentials.rs"]
 mod credentials;
+#[path = "common/lake.rs"]
+mod lake;
 #[path = "common/mirror.rs"]
 mod mirror;
 
@@ -182,17 +184,30 @@ fn a_refreshed_mirror_killed_at_random_yields_every_record_once() {
         mirror.new_day(&mut rng, 250);
     }
     let root = mirror.root.clone();
-    let fast = [
-        "--engine",
-        "native",
-        "--poll",
-        "20ms",
-        "--settle",
-        "40ms",
-        "--commit-interval",
-        "25ms",
-        "--quiet",
+    // Every run also writes a Security Lake (small spools: many rolls to be killed around).
+    let config = lake::lake_config(&run.dir, "roll_bytes = 65536\n");
+    let lake_dir = run.dir.join("lake");
+    let lake_args = [
+        "-c",
+        config.to_str().unwrap(),
+        "--security-lake",
+        lake_dir.to_str().unwrap(),
     ];
+    let fast = [
+        &[
+            "--engine",
+            "native",
+            "--poll",
+            "20ms",
+            "--settle",
+            "40ms",
+            "--commit-interval",
+            "25ms",
+            "--quiet",
+        ][..],
+        &lake_args,
+    ]
+    .concat();
     let log = run.dir.join("follow.stderr");
     let spawn = || {
         let stderr = std::fs::OpenOptions::new()
@@ -229,7 +244,10 @@ fn a_refreshed_mirror_killed_at_random_yields_every_record_once() {
             // A file goes away. What it held was emitted first: a catch-up pass (the running
             // follow is killed for it: one state, one process), then its replay is expected.
             kill(&mut child, libc::SIGKILL);
-            run.once(&root, &["--engine", "native", "--settle", "0ms"]);
+            run.once(
+                &root,
+                &[&["--engine", "native", "--settle", "0ms"][..], &lake_args].concat(),
+            );
             if let Some(path) = mirror.remove_one(&mut rng) {
                 removed.push(replay(&[&path], &run.dir, "removed"));
                 std::fs::remove_file(&path).unwrap();
@@ -242,7 +260,7 @@ fn a_refreshed_mirror_killed_at_random_yields_every_record_once() {
     kill(&mut child, libc::SIGKILL);
     kills += 1;
     // The last pass: whatever the killed runs left.
-    run.once(&root, &["--engine", "native"]);
+    run.once(&root, &[&["--engine", "native"][..], &lake_args].concat());
 
     let (mut want_events, mut want_dead) = replay(&[&root], &run.dir, "final");
     for (e, d) in removed {
@@ -274,6 +292,10 @@ fn a_refreshed_mirror_killed_at_random_yields_every_record_once() {
         examples.join("\n")
     );
     assert!(want_events.len() > 1500 && kills > 20, "{report}");
+    // The lake holds the same events, each once (the events file was just shown exactly once).
+    let lake = lake::read_back(&run.events(), &lake_dir, &lake::DEFAULT_SOURCES)
+        .unwrap_or_else(|e| panic!("{report}\nsecurity lake: {e}"));
+    eprintln!("{} objects; {lake}", lake::objects(&lake_dir).len());
 }
 
 #[test]

@@ -622,7 +622,7 @@ impl<'a> Follower<'a> {
             if self.opts.once {
                 return Err(FollowError::Output { role, source });
             }
-            eprintln!("mwsiem: security lake: {source}");
+            eprintln!("mwsiem: {source}; the rows stay spooled and are written again later");
         }
         if b.has_written() {
             self.commit()?;

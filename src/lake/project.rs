@@ -6,6 +6,8 @@
 //! * an attribute 1.3.0 lacks (`metadata.original_event_uid`, `trace`, an `actor` where the
 //!   class had none), or a value of another type, moves to `unmapped.ocsf_1_8_0` under its path
 //!   (`metadata.original_event_uid`, `observables[2].type_id`), unchanged;
+//! * a string longer than 1.3.0's `maxLength` moves as above, whole (a required one also keeps
+//!   its first `maxLength` characters in place);
 //! * an enum id 1.3.0 does not list becomes 99 (Other), its caption beside it unchanged, and the
 //!   original id moves as above; a string enum value 1.3.0 does not list (`PATCH` as an
 //!   `http_method`) moves;
@@ -108,7 +110,7 @@ fn project_object<'a>(map: Map<'a>, schema: &Object, path: &mut String, moved: &
         path.push_str(&key);
         match schema.get(&key) {
             Some(kind) => {
-                if let Some(v) = conform(value, kind, path, moved) {
+                if let Some(v) = conform(value, kind, schema.requires(&key), path, moved) {
                     out.insert(key, v);
                 }
             }
@@ -120,19 +122,36 @@ fn project_object<'a>(map: Map<'a>, schema: &Object, path: &mut String, moved: &
 }
 
 /// `value` as `kind` wants it, or `None` when it moved.
-fn conform<'a>(value: Value<'a>, kind: &Kind, path: &mut String, moved: &mut Map<'a>) -> Option<Value<'a>> {
+fn conform<'a>(
+    value: Value<'a>,
+    kind: &Kind,
+    required: bool,
+    path: &mut String,
+    moved: &mut Map<'a>,
+) -> Option<Value<'a>> {
     match (kind, value) {
         (Kind::Json, v) => Some(match v {
             Value::String(s) => Value::str(json::to_string(&Value::String(s))),
             v => Value::str(json::to_string(&v)),
         }),
-        (Kind::Str(allowed), Value::String(s)) => match allowed {
-            Some(list) if !list.iter().any(|a| *a == *s) => {
-                moved.insert(path.clone(), Value::String(s));
-                None
+        (Kind::Str { allowed, max_chars }, Value::String(s)) => {
+            let listed = allowed.as_ref().is_none_or(|list| list.iter().any(|a| *a == *s));
+            // maxLength counts characters; only a string of more bytes can have more.
+            let fits = max_chars.is_none_or(|max| s.len() <= max || s.chars().count() <= max);
+            match (listed, fits, max_chars) {
+                (true, true, _) => Some(Value::String(s)),
+                // A required attribute keeps its first characters; the whole value moves.
+                (true, false, Some(max)) if required => {
+                    let cut: String = s.chars().take(*max).collect();
+                    moved.insert(path.clone(), Value::String(s));
+                    Some(Value::str(cut))
+                }
+                _ => {
+                    moved.insert(path.clone(), Value::String(s));
+                    None
+                }
             }
-            _ => Some(Value::String(s)),
-        },
+        }
         (Kind::Int(allowed), v @ (Value::Int(_) | Value::Number(_))) => match v.as_i64() {
             None => {
                 moved.insert(path.clone(), v);
@@ -154,7 +173,7 @@ fn conform<'a>(value: Value<'a>, kind: &Kind, path: &mut String, moved: &mut Map
             for (i, v) in items.into_iter().enumerate() {
                 let at = path.len();
                 let _ = write!(path, "[{i}]");
-                if let Some(v) = conform(v, item, path, moved) {
+                if let Some(v) = conform(v, item, false, path, moved) {
                     out.push(v);
                 }
                 path.truncate(at);
@@ -206,7 +225,9 @@ mod tests {
             "name": {"type": "string"}, "type": {"type": "string"},
             "type_id": {"type": "integer", "enum": [0, 4, 99]}}},
         "http_request": {"type": "object", "properties": {
-            "http_method": {"type": "string", "enum": ["GET", "POST"]}}}
+            "http_method": {"type": "string", "enum": ["GET", "POST"]}}},
+        "api": {"type": "object", "required": ["operation"], "properties": {
+            "operation": {"type": "string", "maxLength": 4}}}
       },
       "properties": {
         "class_uid": {"type": "integer", "const": 6003},
@@ -214,8 +235,10 @@ mod tests {
         "metadata": {"$ref": "#/$defs/metadata"},
         "observables": {"type": "array", "items": {"$ref": "#/$defs/observable"}},
         "http_request": {"$ref": "#/$defs/http_request"},
+        "api": {"$ref": "#/$defs/api"},
         "unmapped": {"$ref": "#/$defs/object"},
-        "status_code": {"type": "string"}
+        "status_code": {"type": "string"},
+        "message": {"type": "string", "maxLength": 3}
       }
     }"##;
 
@@ -232,7 +255,7 @@ mod tests {
             r#"{"class_uid":6003,"time":1760641223850,"trace":{"uid":"t1"},"#,
             r#""metadata":{"version":"1.8.0","uid":"u","original_event_uid":"18446744073709551617","profiles":["trace"]},"#,
             r#""observables":[{"name":"a","type":"Email Address","type_id":4},{"name":"b","type":"Key","type_id":31}],"#,
-            r#""http_request":{"http_method":"PATCH"},"status_code":404,"#,
+            r#""http_request":{"http_method":"PATCH"},"status_code":404,"message":"abcd","#,
             r#""unmapped":{"event_id":18446744073709551617,"x":"y"}}"#
         ));
         assert_eq!(
@@ -243,7 +266,7 @@ mod tests {
                 r#""http_request":{},"#,
                 r#""unmapped":"{\"event_id\":18446744073709551617,\"x\":\"y\",\"ocsf_1_8_0\":{"#,
                 r#"\"trace\":{\"uid\":\"t1\"},\"metadata.original_event_uid\":\"18446744073709551617\","#,
-                r#"\"observables[1].type_id\":31,\"http_request.http_method\":\"PATCH\",\"status_code\":404,"#,
+                r#"\"observables[1].type_id\":31,\"http_request.http_method\":\"PATCH\",\"status_code\":404,\"message\":\"abcd\","#,
                 r#"\"metadata.profiles[0]\":\"trace\"}}"}"#
             )
         );
@@ -255,6 +278,20 @@ mod tests {
         assert_eq!(
             got,
             r#"{"class_uid":6003,"time":1,"metadata":{"version":"1.3.0"},"unmapped":"{\"a\":[1,2.50]}"}"#
+        );
+    }
+
+    #[test]
+    fn a_required_string_too_long_keeps_its_start_and_moves_whole() {
+        let got = run(r#"{"class_uid":6003,"time":1,"api":{"operation":"chat.ßend"}}"#);
+        assert_eq!(
+            got,
+            r#"{"class_uid":6003,"time":1,"api":{"operation":"chat"},"unmapped":"{\"ocsf_1_8_0\":{\"api.operation\":\"chat.ßend\"}}"}"#
+        );
+        let fits = run(r#"{"class_uid":6003,"time":1,"api":{"operation":"ßßßß"}}"#);
+        assert_eq!(
+            fits, r#"{"class_uid":6003,"time":1,"api":{"operation":"ßßßß"}}"#,
+            "characters, not bytes"
         );
     }
 

@@ -30,8 +30,11 @@ pub const LAKE_OCSF_VERSION: &str = "1.3.0";
 /// What a value must be to sit in a column.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Kind {
-    /// A string; `Some` lists the values an enum allows.
-    Str(Option<Vec<String>>),
+    /// A string: the values an enum allows, and the most characters it may have.
+    Str {
+        allowed: Option<Vec<String>>,
+        max_chars: Option<usize>,
+    },
     /// An integer; `Some` lists the ids an enum allows.
     Int(Option<Vec<i64>>),
     Float,
@@ -46,18 +49,28 @@ pub enum Kind {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Object {
     pub attrs: Vec<(String, Kind)>,
-    index: HashMap<String, usize>,
+    /// By name: the position in `attrs` and whether the schema requires the attribute.
+    index: HashMap<String, (usize, bool)>,
 }
 
 impl Object {
-    fn new(attrs: Vec<(String, Kind)>) -> Object {
-        let index = attrs.iter().enumerate().map(|(i, (n, _))| (n.clone(), i)).collect();
+    fn new(attrs: Vec<(String, Kind)>, required: &[&str]) -> Object {
+        let index = attrs
+            .iter()
+            .enumerate()
+            .map(|(i, (n, _))| (n.clone(), (i, required.contains(&n.as_str()))))
+            .collect();
         Object { attrs, index }
     }
 
     /// The kind of attribute `name`, if the schema defines it.
     pub fn get(&self, name: &str) -> Option<&Kind> {
-        self.index.get(name).map(|&i| &self.attrs[i].1)
+        self.index.get(name).map(|&(i, _)| &self.attrs[i].1)
+    }
+
+    /// Whether the schema requires attribute `name`.
+    pub fn requires(&self, name: &str) -> bool {
+        self.index.get(name).is_some_and(|&(_, r)| r)
     }
 }
 
@@ -92,7 +105,7 @@ impl ClassColumns {
             .get("properties")
             .and_then(Json::as_object)
             .ok_or_else(|| err("no properties".into()))?;
-        let root = object_of(props, defs, &mut Vec::new());
+        let root = object_of(props, required_of(&js), defs, &mut Vec::new());
         let arrow = Arc::new(Schema::new(fields_of(&root)));
         Ok(ClassColumns { root, arrow })
     }
@@ -107,8 +120,16 @@ impl ClassColumns {
     }
 }
 
+fn required_of(def: &Json) -> Vec<&str> {
+    def.get("required")
+        .and_then(Json::as_array)
+        .map(|r| r.iter().filter_map(Json::as_str).collect())
+        .unwrap_or_default()
+}
+
 fn object_of<'a>(
     props: &'a serde_json::Map<String, Json>,
+    required: Vec<&str>,
     defs: &'a serde_json::Map<String, Json>,
     ancestry: &mut Vec<&'a str>,
 ) -> Object {
@@ -117,7 +138,7 @@ fn object_of<'a>(
         .map(|(name, p)| (name.clone(), kind_of(p, defs, ancestry)))
         .collect();
     attrs.sort_by(|a, b| a.0.cmp(&b.0));
-    Object::new(attrs)
+    Object::new(attrs, &required)
 }
 
 fn kind_of<'a>(p: &'a Json, defs: &'a serde_json::Map<String, Json>, ancestry: &mut Vec<&'a str>) -> Kind {
@@ -126,15 +147,15 @@ fn kind_of<'a>(p: &'a Json, defs: &'a serde_json::Map<String, Json>, ancestry: &
         .and_then(Json::as_str)
         .and_then(|r| r.strip_prefix("#/$defs/"))
     {
-        let def_props = defs
-            .get(name)
+        let def = defs.get(name);
+        let def_props = def
             .and_then(|d| d.get("properties"))
             .and_then(Json::as_object)
             .filter(|p| !p.is_empty());
-        return match def_props {
-            Some(props) if !ancestry.contains(&name) => {
+        return match (def, def_props) {
+            (Some(def), Some(props)) if !ancestry.contains(&name) => {
                 ancestry.push(name);
-                let o = object_of(props, defs, ancestry);
+                let o = object_of(props, required_of(def), defs, ancestry);
                 ancestry.pop();
                 Kind::Object(o)
             }
@@ -148,11 +169,16 @@ fn kind_of<'a>(p: &'a Json, defs: &'a serde_json::Map<String, Json>, ancestry: &
             .or_else(|| p.get("const").and_then(Json::as_i64).map(|c| vec![c]))
     };
     match p.get("type").and_then(Json::as_str) {
-        Some("string") => Kind::Str(
-            p.get("enum")
+        Some("string") => Kind::Str {
+            allowed: p
+                .get("enum")
                 .and_then(Json::as_array)
                 .map(|e| e.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect()),
-        ),
+            max_chars: p
+                .get("maxLength")
+                .and_then(Json::as_u64)
+                .and_then(|n| usize::try_from(n).ok()),
+        },
         Some("integer") => Kind::Int(ints()),
         Some("number") => Kind::Float,
         Some("boolean") => Kind::Bool,
@@ -167,7 +193,7 @@ fn kind_of<'a>(p: &'a Json, defs: &'a serde_json::Map<String, Json>, ancestry: &
 
 fn data_type(kind: &Kind) -> DataType {
     match kind {
-        Kind::Str(_) | Kind::Json => DataType::Utf8,
+        Kind::Str { .. } | Kind::Json => DataType::Utf8,
         Kind::Int(_) => DataType::Int64,
         Kind::Float => DataType::Float64,
         Kind::Bool => DataType::Boolean,
@@ -195,7 +221,7 @@ fn describe_kind(kind: &Kind, path: &str, out: &mut String) {
     let leaf = match kind {
         Kind::Object(o) => return describe_object(o, &format!("{path}."), out),
         Kind::List(item) => return describe_kind(item, &format!("{path}[]"), out),
-        Kind::Str(_) => "string",
+        Kind::Str { .. } => "string",
         Kind::Json => "string (JSON)",
         Kind::Int(_) => "int64",
         Kind::Float => "double",

@@ -159,8 +159,8 @@ fn explain(e: &object_store::Error) -> String {
     let text = format!("{e}");
     let hint = if text.contains("SignatureDoesNotMatch") || text.contains("InvalidAccessKeyId") || text.contains("403")
     {
-        " (the credentials were refused: check AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, AWS_PROFILE or the role; \
-          nothing was lost, the rows stay spooled)"
+        " (the server refused the credentials: check AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, AWS_PROFILE \
+          or the role, and its s3:PutObject permission)"
     } else if text.contains("NoSuchBucket") {
         " (no such bucket: check the bucket name and the region)"
     } else {

@@ -31,18 +31,33 @@ const SEALED_ROLE: &str = "security_lake.sealed.";
 
 #[derive(Debug, thiserror::Error)]
 pub enum LakeError {
-    #[error("security lake spool {path}: {source}")]
-    Spool {
-        path: PathBuf,
-        #[source]
-        source: io::Error,
-    },
+    #[error("security lake spool {path}: {error}")]
+    Spool { path: PathBuf, error: io::Error },
+    // The inner errors are the message (not a `source`: an error chain would say it twice).
     #[error("security lake: {0}")]
-    Object(#[from] ObjectError),
+    Object(ObjectError),
     #[error("security lake: {0}")]
-    Store(#[from] StoreError),
+    Store(StoreError),
     #[error("security lake: {0}")]
-    Schema(#[from] super::schema::SchemaError),
+    Schema(super::schema::SchemaError),
+}
+
+impl From<ObjectError> for LakeError {
+    fn from(e: ObjectError) -> Self {
+        LakeError::Object(e)
+    }
+}
+
+impl From<StoreError> for LakeError {
+    fn from(e: StoreError) -> Self {
+        LakeError::Store(e)
+    }
+}
+
+impl From<super::schema::SchemaError> for LakeError {
+    fn from(e: super::schema::SchemaError) -> Self {
+        LakeError::Schema(e)
+    }
 }
 
 /// What the lake output did, for the run's summary.
@@ -89,7 +104,7 @@ impl LakeWriter {
             .collect::<Result<Vec<_>, _>>()?;
         let spool_err = |source| LakeError::Spool {
             path: dir.to_owned(),
-            source,
+            error: source,
         };
         std::fs::create_dir_all(dir).map_err(spool_err)?;
         let generation_in = |m: &OutputMark| generation_of(Path::new(&m.path));
@@ -118,7 +133,7 @@ impl LakeWriter {
         }
         let open = Spool::open(dir, generation, keep).map_err(|source| LakeError::Spool {
             path: spool_path(dir, generation),
-            source,
+            error: source,
         })?;
         Ok(LakeWriter {
             config,
@@ -155,7 +170,7 @@ impl LakeWriter {
                     let (open, row) = (&mut self.open, &self.row);
                     open.append(class, time, row).map_err(|source| LakeError::Spool {
                         path: open.path.clone(),
-                        source,
+                        error: source,
                     })?;
                     self.stats.rows += 1;
                 }
@@ -199,7 +214,7 @@ impl LakeWriter {
         }
         let spool_err = |path: &Path, source| LakeError::Spool {
             path: path.to_owned(),
-            source,
+            error: source,
         };
         self.open.flush().map_err(|e| spool_err(&self.open.path, e))?;
         let next = Spool::open(&self.dir, self.open.generation + 1, 0)
@@ -218,7 +233,7 @@ impl LakeWriter {
     fn marks(&mut self) -> Result<BatchedCommit, LakeError> {
         let spool_err = |path: &Path, source| LakeError::Spool {
             path: path.to_owned(),
-            source,
+            error: source,
         };
         self.open.flush().map_err(|e| spool_err(&self.open.path, e))?;
         let sync = vec![self.open.sync_handle().map_err(|e| spool_err(&self.open.path, e))?];
@@ -308,7 +323,7 @@ impl LakeWriter {
         let path = spool_path(&self.dir, generation);
         let spool_err = |source| LakeError::Spool {
             path: path.clone(),
-            source,
+            error: source,
         };
         let mut rows = index(&path, len).map_err(spool_err)?;
         // Each object: one source and one day, its rows by time (then spool order).

@@ -9,6 +9,7 @@ path) and must arrive at the NDJSON event exactly. Checked:
 * the layout: ext/<source>/region=<r>/accountId=<a>/eventDay=<YYYYMMDD>/<name>.parquet, the
   source's class, each row's UTC day;
 * the schema: identical in every object of a source (no drift), zstd, OCSF 1.3.0 metadata;
+* every row, its JSON text read back, is valid against the OCSF 1.3.0 class schema;
 * pyarrow and DuckDB read the same rows, and DuckDB the partition keys from the path;
 * rows ordered by time within each object;
 * the multiset of restored rows equals the multiset of NDJSON events of the named classes:
@@ -23,6 +24,7 @@ import re
 import sys
 
 import duckdb
+import jsonschema
 import pyarrow
 import pyarrow.parquet as pq
 
@@ -61,6 +63,16 @@ def json_paths(class_uid):
 
     walk(js["properties"], "", frozenset())
     return out
+
+
+VALIDATORS = {}
+
+
+def validator(class_uid):
+    if class_uid not in VALIDATORS:
+        js = json.load(open(pathlib.Path(schema_dir) / f"ocsf-1.3.0-{CLASS_FILES[class_uid]}.schema.json"))
+        VALIDATORS[class_uid] = jsonschema.Draft202012Validator(js)
+    return VALIDATORS[class_uid]
 
 
 def drop_nulls(v):
@@ -192,7 +204,10 @@ for path in sorted(pathlib.Path(lake_dir).rglob("*")):
             fail(f"{rel}: a row of day {d}")
         if row.get("metadata", {}).get("version") != "1.3.0":
             fail(f"{rel}: metadata.version {row.get('metadata', {}).get('version')}")
-        got[canonical(restore(fix_json_text(row, jpaths)))] += 1
+        row = fix_json_text(row, jpaths)
+        for err in list(validator(class_uid).iter_errors(row))[:2]:
+            fail(f"{rel}: not OCSF 1.3.0: {'/'.join(map(str, err.absolute_path))}: {err.message[:200]}")
+        got[canonical(restore(row))] += 1
 
 missing = expected - got
 extra = got - expected
