@@ -188,7 +188,17 @@ fn put_file(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
     write().map_err(|e| {
         let _ = fs::remove_file(&tmp);
         err(e)
-    })
+    })?;
+    // A run killed between writing and renaming left its temporary file. The state had not
+    // committed, so this run wrote the same object again (same rows, same name): its leftovers
+    // go now, or the lake keeps a stray file that a sync would upload.
+    let stale = format!(".{name}.tmp-");
+    for entry in fs::read_dir(dir).map_err(err)?.flatten() {
+        if entry.file_name().to_string_lossy().starts_with(&stale) {
+            fs::remove_file(entry.path()).map_err(err)?;
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -200,6 +210,24 @@ mod tests {
             region: "us-east-1",
             endpoint: None,
         }
+    }
+
+    #[test]
+    fn a_killed_writers_temporary_file_goes_when_the_object_is_written_again() {
+        let dir = std::env::temp_dir().join(format!("mwsiem-store-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        fs::write(dir.join(".a.parquet.tmp-1"), b"half").unwrap();
+        fs::write(dir.join(".b.parquet.tmp-1"), b"other object").unwrap();
+        put_file(&dir.join("a.parquet"), b"whole").unwrap();
+        let mut names: Vec<String> = fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(names, [".b.parquet.tmp-1", "a.parquet"]);
+        assert_eq!(fs::read(dir.join("a.parquet")).unwrap(), b"whole");
+        fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
