@@ -336,21 +336,18 @@ impl LakeWriter {
                 .as_deref()
                 .unwrap_or(class.default_source);
             let day = event_day(first.time_ms).unwrap_or_default();
-            let mut read_failure = None;
-            let rows = group.iter().map_while(|r: &RowAt| {
-                let mut buf = Vec::new();
-                match read_row(&file, r, &mut buf) {
-                    Ok(()) => Some((r.time_ms, buf)),
-                    Err(e) => {
-                        read_failure = Some(e);
-                        None
-                    }
-                }
-            });
-            let object = write_object(&self.columns[first.class].arrow, i64::from(class.class.uid), rows)?;
-            if let Some(e) = read_failure {
-                return Err(spool_err(e));
-            }
+            let rows = || {
+                group.iter().map(|r: &RowAt| {
+                    let mut buf = Vec::new();
+                    read_row(&file, r, &mut buf).map(|()| (r.time_ms, buf))
+                })
+            };
+            let object = write_object(&self.columns[first.class].arrow, i64::from(class.class.uid), rows).map_err(
+                |e| match e {
+                    ObjectError::Read(e) => spool_err(e),
+                    e => e.into(),
+                },
+            )?;
             let key = format!(
                 "ext/{source}/region={}/accountId={}/eventDay={day}/{}",
                 self.config.region, self.config.account_id, object.name
