@@ -256,6 +256,7 @@ fn s3_gets_every_row_once_through_refused_credentials_a_dying_server_and_a_kill(
     let direct = config_to(moto_port, "direct.toml");
     let proxied = config_to(proxy_port, "proxied.toml");
     let events = dir.join("events.ndjson");
+    let root = mirror.root.clone();
     let follow = |config: &Path, secret: &str, extra: &[&str]| {
         let mut cmd = mwsiem();
         cmd.args(["follow", "--engine", "native", "-c"])
@@ -264,7 +265,7 @@ fn s3_gets_every_row_once_through_refused_credentials_a_dying_server_and_a_kill(
             .arg(dir.join("state"))
             .args(["--security-lake", "s3://lake/securitylake", "-o"])
             .arg(&events)
-            .arg(&mirror.root)
+            .arg(&root)
             .args(extra);
         for (k, _) in std::env::vars() {
             if k.starts_with("AWS_") {
@@ -302,7 +303,26 @@ fn s3_gets_every_row_once_through_refused_credentials_a_dying_server_and_a_kill(
     // 3. Killed without warning, then a last catch-up run.
     unsafe { libc::kill(child.id() as i32, libc::SIGKILL) };
     child.wait().unwrap();
-    let out = follow(&proxied, &secret, &["--once"]).output().unwrap();
+    // A new day, written by the last run with its keys from a profile of the shared
+    // credentials file.
+    mirror.new_day(&mut rng, 100);
+    mirror.complete();
+    let credentials = dir.join("aws-credentials");
+    std::fs::write(
+        &credentials,
+        format!(
+            "[default]\nregion = eu-west-1\n\n[lake]\naws_access_key_id = {key}\naws_secret_access_key = {secret}\n"
+        ),
+    )
+    .unwrap();
+    let out = follow(&proxied, &secret, &["--once"])
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .env("AWS_SHARED_CREDENTIALS_FILE", &credentials)
+        .env("AWS_CONFIG_FILE", dir.join("no-config"))
+        .env("AWS_PROFILE", "lake")
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     stop(&mut proxy);
 

@@ -69,6 +69,17 @@ pub struct OutputMark {
     pub length: u64,
 }
 
+/// A row of `outputs` (`role, path, dev, ino, length`).
+fn output_mark(r: &rusqlite::Row<'_>) -> rusqlite::Result<OutputMark> {
+    Ok(OutputMark {
+        role: r.get(0)?,
+        path: r.get(1)?,
+        dev: r.get::<_, i64>(2)? as u64,
+        ino: r.get::<_, i64>(3)? as u64,
+        length: r.get::<_, i64>(4)? as u64,
+    })
+}
+
 /// What one commit writes, in one transaction.
 #[derive(Debug, Default)]
 pub struct Commit {
@@ -271,15 +282,7 @@ impl State {
             .query_row(
                 "SELECT role, path, dev, ino, length FROM outputs WHERE role = ?1",
                 [role],
-                |r| {
-                    Ok(OutputMark {
-                        role: r.get(0)?,
-                        path: r.get(1)?,
-                        dev: r.get::<_, i64>(2)? as u64,
-                        ino: r.get::<_, i64>(3)? as u64,
-                        length: r.get::<_, i64>(4)? as u64,
-                    })
-                },
+                output_mark,
             )
             .optional()
             .map_err(|e| self.err(e))
@@ -293,17 +296,7 @@ impl State {
                 "SELECT role, path, dev, ino, length FROM outputs WHERE substr(role, 1, length(?1)) = ?1 ORDER BY role",
             )
             .map_err(|e| self.err(e))?;
-        let rows = stmt
-            .query_map([prefix], |r| {
-                Ok(OutputMark {
-                    role: r.get(0)?,
-                    path: r.get(1)?,
-                    dev: r.get::<_, i64>(2)? as u64,
-                    ino: r.get::<_, i64>(3)? as u64,
-                    length: r.get::<_, i64>(4)? as u64,
-                })
-            })
-            .map_err(|e| self.err(e))?;
+        let rows = stmt.query_map([prefix], output_mark).map_err(|e| self.err(e))?;
         rows.collect::<Result<Vec<_>, _>>().map_err(|e| self.err(e))
     }
 
