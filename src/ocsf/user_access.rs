@@ -42,17 +42,53 @@ pub(super) fn permission_change(e: PermissionChangeEvent<'_>) -> Vec<ClassEvent<
     if grantees.is_empty() {
         grantees.push((None, Vec::new()));
     }
-    // The record's leftovers belong to every event; the last takes them without a copy.
+    // The record's leftovers belong to every event (the last takes them without a copy), but
+    // for `all_roles`, which is per grantee too.
     let n = grantees.len();
+    let mut extra = extra;
+    let mut all_roles = if n > 1 {
+        split_all_roles(&mut extra, &index)
+    } else {
+        None
+    };
     let mut extra = Some(extra);
     grantees
         .into_iter()
         .enumerate()
         .map(|(i, (grantee, grants))| {
-            let leftover = if i + 1 == n { extra.take() } else { extra.clone() };
-            grantee_event(user_id.clone(), grantee, &grants, leftover.unwrap_or_else(Map::new))
+            let mut leftover = if i + 1 == n { extra.take() } else { extra.clone() }.unwrap_or_else(Map::new);
+            if let (Some(parts), Some(slot)) = (all_roles.as_mut(), leftover.get_mut("all_roles")) {
+                *slot = Value::Array(std::mem::take(&mut parts[i]));
+            }
+            grantee_event(user_id.clone(), grantee, &grants, leftover)
         })
         .collect()
+}
+
+/// `all_roles` (every role each grantee now holds) split by grantee, in the events' order, its
+/// place in `extra` left empty: each event shows its own grantee's roles, as it shows only that
+/// grantee's privileges, and a record naming n grantees costs O(n) output, not n copies of
+/// every grantee's roles. An entry naming no grantee goes with the unidentified user's event;
+/// one whose grantee has no event of its own, or that is not an object with a text grantee,
+/// goes with the first event, so nothing is dropped. `None` when `all_roles` is not a list.
+fn split_all_roles<'a>(
+    extra: &mut Map<'a>,
+    index: &HashMap<Option<Cow<'a, str>>, usize>,
+) -> Option<Vec<Vec<Value<'a>>>> {
+    let Some(Value::Array(items)) = extra.get_mut("all_roles") else {
+        return None;
+    };
+    let mut parts = vec![Vec::new(); index.len().max(1)];
+    for item in std::mem::take(items) {
+        let key = match item.as_object().map(|m| m.get("grantee")) {
+            Some(None) => Some(None),
+            Some(Some(Value::String(g) | Value::Number(g))) => Some(Some(g.clone())),
+            _ => None,
+        };
+        let at = key.and_then(|k| index.get(&k).copied()).unwrap_or(0);
+        parts[at].push(item);
+    }
+    Some(parts)
 }
 
 fn grantee_event<'a>(
