@@ -65,19 +65,19 @@ pub fn has_credential(text: &str) -> bool {
     }
 }
 
-/// How many levels of JSON escaping are undone before scanning (JSON in a string in a string).
-const ESCAPE_LEVELS: usize = 3;
-
-/// `text` with its JSON escapes undone, up to [`ESCAPE_LEVELS`] times over; `None` when it has
-/// none. `\\`, `\"`, `\/`, `\n`, `\r`, `\t` and `\u00XX` for printable ASCII are decoded; other
-/// escapes stay as they are.
+/// `text` with its JSON escapes undone until none is left (JSON in a string in a string, and
+/// deeper); `None` when it has none. `\\`, `\"`, `\/`, `\n`, `\r`, `\t` and `\u00XX` for
+/// printable ASCII are decoded; other escapes stay as they are.
+///
+/// Decoding stops only when nothing is left to decode: a credential under one more level than a
+/// fixed count was missed, and masking decoded text that still held escapes was not idempotent
+/// (the next pass decoded further and masked again; found by the `credentials` fuzz target). It
+/// costs O(n log n): an escape k levels deep needs 2^k bytes, as each level's backslash is
+/// written with two bytes or more at the level below.
 pub fn decode_escapes(text: &str) -> Option<String> {
     let mut out = decode_level(text)?;
-    for _ in 1..ESCAPE_LEVELS {
-        match decode_level(&out) {
-            Some(next) => out = next,
-            None => break,
-        }
+    while let Some(next) = decode_level(&out) {
+        out = next;
     }
     Some(out)
 }
@@ -582,6 +582,24 @@ mod tests {
     }
 
     const JWT: &str = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U";
+
+    /// Four levels of JSON escaping (one past the three once decoded): the secret is found,
+    /// and masking what was masked changes nothing (the `credentials` fuzz target's finding).
+    #[test]
+    fn any_depth_of_escaping_is_undone_and_masking_is_idempotent() {
+        let mut text = r#"{"password": "Zx81kqP0aQ9rT5wY"}"#.to_owned();
+        for _ in 0..4 {
+            let quoted = crate::json::to_string(&crate::json::Value::str(text.clone()));
+            text = quoted[1..quoted.len() - 1].to_owned();
+        }
+        let once = masked(&text);
+        assert_eq!(once, r#"{"password": "Z*****Y"}"#);
+        assert_eq!(masked(&once), once);
+        let found = include_bytes!("../../fuzz/regressions/credentials/idempotent-past-three-escape-levels");
+        let found = std::str::from_utf8(found).unwrap();
+        let once = masked(found);
+        assert_eq!(masked(&once), once);
+    }
 
     #[test]
     fn jwts_anywhere() {
