@@ -166,18 +166,36 @@ fn hashed_matches(hashed: &str, name: &str) -> bool {
 }
 
 /// `*` and `?` glob, case-insensitive (host names are).
+///
+/// Greedy with one backtrack point (the last `*`): O(pattern x name). The recursive matcher it
+/// replaces tried every split at every `*`, exponential in the stars: `*a*a*a...*b` against a
+/// long run of `a`s never finished, so one crafted known_hosts line stalled every pull.
 fn wildcard(pattern: &str, name: &str) -> bool {
-    fn go(p: &[u8], n: &[u8]) -> bool {
-        match (p.first(), n.first()) {
-            (None, None) => true,
-            (Some(b'*'), _) => go(&p[1..], n) || (!n.is_empty() && go(p, &n[1..])),
-            (Some(b'?'), Some(_)) => go(&p[1..], &n[1..]),
-            (Some(a), Some(b)) if a.eq_ignore_ascii_case(b) => go(&p[1..], &n[1..]),
-            _ => false,
+    let (p, n) = (pattern.as_bytes(), name.as_bytes());
+    let (mut pi, mut ni) = (0, 0);
+    // Where the last `*` was, and the name position it currently stands for up to.
+    let mut star: Option<(usize, usize)> = None;
+    while ni < n.len() {
+        match p.get(pi) {
+            Some(b'*') => {
+                star = Some((pi, ni));
+                pi += 1;
+            }
+            Some(c) if *c == b'?' || c.eq_ignore_ascii_case(&n[ni]) => {
+                pi += 1;
+                ni += 1;
+            }
+            _ => match star {
+                Some((sp, sn)) => {
+                    star = Some((sp, sn + 1));
+                    pi = sp + 1;
+                    ni = sn + 1;
+                }
+                None => return false,
+            },
         }
     }
-    // Patterns are short; a pathological one is bounded by refusing very long patterns.
-    pattern.len() <= 1024 && go(pattern.as_bytes(), name.as_bytes())
+    p[pi..].iter().all(|&c| c == b'*')
 }
 
 #[cfg(test)]
@@ -190,6 +208,57 @@ mod tests {
 
     fn blob(b64: &str) -> Vec<u8> {
         STANDARD.decode(b64).unwrap()
+    }
+
+    /// The textbook dynamic program (O(pattern x name) time and memory), as the oracle.
+    fn glob_reference(p: &[u8], n: &[u8]) -> bool {
+        let mut row = vec![false; n.len() + 1];
+        row[0] = true;
+        for &c in p {
+            let mut next = vec![false; n.len() + 1];
+            if c == b'*' {
+                next[0] = row[0];
+            }
+            for j in 1..=n.len() {
+                next[j] = match c {
+                    b'*' => next[j - 1] || row[j],
+                    b'?' => row[j - 1],
+                    _ => row[j - 1] && c.eq_ignore_ascii_case(&n[j - 1]),
+                };
+            }
+            row = next;
+        }
+        row[n.len()]
+    }
+
+    #[test]
+    fn globs_match_as_the_reference_and_in_polynomial_time() {
+        let alphabet = [b'a', b'A', b'b', b'*', b'?', b'.'];
+        // Every pattern of up to 4 symbols against every name of up to 4 of `aAb.`.
+        let mut patterns = vec![Vec::new()];
+        for _ in 0..4 {
+            let longer: Vec<Vec<u8>> = patterns
+                .iter()
+                .filter(|p| p.len() == patterns.last().map_or(0, Vec::len))
+                .flat_map(|p| alphabet.iter().map(move |&c| [p.as_slice(), &[c]].concat()))
+                .collect();
+            patterns.extend(longer);
+        }
+        let names: Vec<Vec<u8>> = patterns
+            .iter()
+            .filter(|p| !p.contains(&b'*') && !p.contains(&b'?'))
+            .cloned()
+            .collect();
+        for p in &patterns {
+            for n in &names {
+                let (ps, ns) = (std::str::from_utf8(p).unwrap(), std::str::from_utf8(n).unwrap());
+                assert_eq!(wildcard(ps, ns), glob_reference(p, n), "{ps:?} against {ns:?}");
+            }
+        }
+        // 500 stars against 255 `a`s: the recursive matcher never returned.
+        let pattern = format!("{}b", "*a".repeat(500));
+        assert!(!wildcard(&pattern, &"a".repeat(255)));
+        assert!(wildcard(&format!("{}*", "*a".repeat(500)), &"a".repeat(500)));
     }
 
     #[test]
