@@ -42,6 +42,8 @@ mod component;
 mod fluentbit;
 #[cfg(not(target_family = "wasm"))]
 pub mod host;
+#[cfg(not(target_family = "wasm"))]
+pub mod invariants;
 
 pub use config::{Config, ConfigError};
 pub use decode::EventKind;

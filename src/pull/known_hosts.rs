@@ -198,6 +198,54 @@ fn wildcard(pattern: &str, name: &str) -> bool {
     p[pi..].iter().all(|&c| c == b'*')
 }
 
+/// The `known_hosts` fuzz target's property, on any bytes: `host\nalgorithm\n` then a file's
+/// text. Checking never panics; once our own entry for the key is appended the key is known
+/// (or revoked, when the text revokes it); once a revocation is appended it is revoked.
+#[cfg(any(test, fuzzing))]
+pub fn property(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    let mut parts = text.splitn(3, '\n');
+    let (host, algorithm, file) = (
+        parts.next().unwrap_or(""),
+        parts.next().unwrap_or(""),
+        parts.next().unwrap_or(""),
+    );
+    // A name and an algorithm as ssh would send them: no separators, wildcards or markers.
+    let host: String = host
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-'))
+        .take(255)
+        .collect();
+    let algorithm: String = algorithm.chars().filter(|c| c.is_ascii_graphic()).take(64).collect();
+    let (host, algorithm) = (
+        if host.is_empty() { "h".to_owned() } else { host },
+        if algorithm.is_empty() {
+            "ssh-ed25519".to_owned()
+        } else {
+            algorithm
+        },
+    );
+    let port = 22 + u16::try_from(data.len() % 3).unwrap_or(0);
+    // A key is never empty (an empty one has no base64 field to read back).
+    let blob = [&b"k"[..], data.get(..16).unwrap_or(data)].concat();
+    let blob = blob.as_slice();
+    let before = check(file, &host, port, &algorithm, blob);
+    let with_ours = format!("{file}\n{}", entry_line(&host, port, &algorithm, blob));
+    match (check(&with_ours, &host, port, &algorithm, blob), before) {
+        (Verdict::Known { .. }, _) | (Verdict::Revoked { .. }, Verdict::Revoked { .. }) => {}
+        (after, before) => panic!("after appending our entry: {after:?} (before: {before:?})"),
+    }
+    let revoked = format!(
+        "{with_ours}@revoked {} {algorithm} {}\n",
+        host_name(&host, port),
+        STANDARD.encode(blob)
+    );
+    assert!(
+        matches!(check(&revoked, &host, port, &algorithm, blob), Verdict::Revoked { .. }),
+        "a revoked key is not revoked"
+    );
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -259,6 +307,20 @@ mod tests {
         let pattern = format!("{}b", "*a".repeat(500));
         assert!(!wildcard(&pattern, &"a".repeat(255)));
         assert!(wildcard(&format!("{}*", "*a".repeat(500)), &"a".repeat(500)));
+    }
+
+    /// Every input the `known_hosts` fuzz target kept or that once broke it.
+    #[test]
+    fn the_fuzz_corpus_keeps_the_property() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz");
+        let mut n = 0;
+        for dir in ["corpus/known_hosts", "regressions/known_hosts"] {
+            for entry in std::fs::read_dir(root.join(dir)).into_iter().flatten() {
+                property(&std::fs::read(entry.unwrap().path()).unwrap());
+                n += 1;
+            }
+        }
+        assert!(n > 0, "fuzz/corpus/known_hosts is empty");
     }
 
     #[test]

@@ -1,0 +1,3 @@
+#![no_main]
+//! The `credentials` property of `mwsiem::invariants` on libFuzzer's inputs.
+libfuzzer_sys::fuzz_target!(|data: &[u8]| mwsiem::invariants::credentials(data));
