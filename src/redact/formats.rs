@@ -595,10 +595,15 @@ pub fn plausible(token: &[u8]) -> bool {
     !camel_identifier(token) && super::entropy::shannon_entropy(token) >= floor
 }
 
-/// `ghp_OwnerHandlerUpdateRepository`, `s.cacheCreateDefaultCreate`: after the token's last
+/// `ghp_OwnerHandlerUpdateRepository`, `s.cacheCreateDefaultCreate`: no digit, and after the token's last
 /// `_`, `.` or `-`, nothing but three or more camel-case words (an optional lower-case first
 /// word, and a short last one). A random body switches case far too often to be one.
 fn camel_identifier(token: &[u8]) -> bool {
+    // A digit anywhere says random (`sgp_OuLVI7...GcC_QshbUafVng` ends in three camel-case
+    // words by chance); identifiers built from words carry none.
+    if token.iter().any(u8::is_ascii_digit) {
+        return false;
+    }
     let Some(sep) = token.iter().rposition(|c| matches!(c, b'_' | b'.' | b'-')) else {
         return false;
     };
@@ -705,6 +710,15 @@ pub fn vrl_too_long() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A random body can end in three camel-case words by chance (found by the fresh-credential
+    /// test, seed 1796650936355776302): a digit says it is not an identifier.
+    #[test]
+    fn a_random_token_ending_in_camel_words_is_still_a_token() {
+        assert!(plausible(b"sgp_OuLVI7JBPddTtxFlhCySumsG93aRx8GcC_QshbUafVng"));
+        assert!(!plausible(b"ghp_OwnerHandlerUpdateRepository"));
+        assert!(!plausible(b"s.cacheCreateDefaultCreate"));
+    }
 
     fn found(text: &str) -> Vec<&str> {
         let mut spans = Vec::new();
