@@ -501,7 +501,10 @@ fn named_values(text: &str, spans: &mut Vec<Span>) {
                             || (!header && matches!(x, b'&' | b';' | b',' | b' ' | b'"' | b'\''))
                     })
                     .map_or(b.len(), |p| v + p);
-                (v, end)
+                // A value masked already (`t*****k`) ends where its mask does: masking may have
+                // swallowed the `;` it ended at, when its span merged with a longer one
+                // (`token=t;x@h` beside the userinfo `x`), so the rescan must not run on.
+                (v, masked_len(&text[v..end]).map_or(end, |n| v + n))
             }
         };
         let quoted_value = start > v;
@@ -523,6 +526,21 @@ fn named_values(text: &str, spans: &mut Vec<Span>) {
             i += 1;
         }
     }
+}
+
+/// The length of a mask ([`super::action::mask`]'s `t*****k`) that starts `value` and is not
+/// followed by a letter or digit (a password that merely starts so runs on and is masked whole).
+fn masked_len(value: &str) -> Option<usize> {
+    let mut chars = value.char_indices();
+    let (_, first) = chars.next()?;
+    let stars = first.len_utf8();
+    if value.get(stars..stars + 5) != Some("*****") {
+        return None;
+    }
+    let last = value[stars + 5..].chars().next()?;
+    let n = stars + 5 + last.len_utf8();
+    let next = value[n..].chars().next();
+    (!next.is_some_and(char::is_alphanumeric)).then_some(n)
 }
 
 /// The password of `scheme://user:password@host`.
@@ -713,6 +731,21 @@ mod tests {
             masked(r#"$config = array(\"secret_key\" => \"sk9Fq2Lm0Zx7\");"#),
             r#"$config = array("secret_key" => "s*****7");"#
         );
+    }
+
+    #[test]
+    fn a_mask_that_swallowed_its_terminator_ends_the_value() {
+        // The named value ends at `;`, the userinfo password at `@`: their merged span is masked
+        // whole, and the rescan must not run the value on to the quote.
+        let s = "token=https://s:ab;cd@host\"x";
+        let once = masked(s);
+        assert_eq!(once, "token=h*****d@host\"x");
+        assert_eq!(masked(&once), once);
+        // A password that merely starts like a mask is masked whole.
+        assert_eq!(masked("password=a*****b2c3 next"), "password=a*****3 next");
+        let found = include_bytes!("../../fuzz/regressions/credentials/token-value-merged-with-userinfo");
+        let once = masked(std::str::from_utf8(found).unwrap());
+        assert_eq!(masked(&once), once);
     }
 
     #[test]
