@@ -17,7 +17,7 @@
 //!
 //! Every finding is a span of the string; [`scrub`] replaces each span by the action's result.
 
-use super::action::{Action, Applier};
+use super::action::{Action, Applier, MASK};
 use super::commands::{curl_users, flag_values, kubernetes_secret_data, xml_key_values};
 use super::entropy::looks_random;
 use super::formats::{MIN_TOKEN_LEN, token_spans};
@@ -518,7 +518,14 @@ fn named_values(text: &str, spans: &mut Vec<Span>) {
             i += 1;
             continue;
         }
-        let random = || end - start >= 16 && (structure || class.hint()) && looks_random(&text[start..end]);
+        // A value holding a mask (`usess=a*****b` inside it) is judged by what it was: masking
+        // what it held changes its entropy, and a value left whole before must stay so.
+        let random = || {
+            end - start >= 16
+                && (structure || class.hint())
+                && !text[start..end].contains(MASK)
+                && looks_random(&text[start..end])
+        };
         if end > start && (secret || (structure && quoted_value) || random()) {
             spans.push((start, end));
             i = end.max(i + 1);
@@ -734,7 +741,7 @@ mod tests {
     }
 
     #[test]
-    fn a_mask_that_swallowed_its_terminator_ends_the_value() {
+    fn rescanning_what_was_masked_changes_nothing() {
         // The named value ends at `;`, the userinfo password at `@`: their merged span is masked
         // whole, and the rescan must not run the value on to the quote.
         let s = "token=https://s:ab;cd@host\"x";
@@ -743,6 +750,10 @@ mod tests {
         assert_eq!(masked(&once), once);
         // A password that merely starts like a mask is masked whole.
         assert_eq!(masked("password=a*****b2c3 next"), "password=a*****3 next");
+        // A hint-named value (`usess=`) that held a masked random one: not random once masked.
+        let nested = "x=usess=urebem1-pemer-mpt/As=usessrasss=usess=urcr-mss=usess=urebem1-pemer-mpt/As=usessrasss=usess=urcme~~~~~";
+        let once = masked(nested);
+        assert_eq!(masked(&once), once);
         let found = include_bytes!("../../fuzz/regressions/credentials/token-value-merged-with-userinfo");
         let once = masked(std::str::from_utf8(found).unwrap());
         assert_eq!(masked(&once), once);
