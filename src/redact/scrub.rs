@@ -28,8 +28,32 @@ use std::borrow::Cow;
 /// A credential span, in bytes.
 pub(super) type Span = (usize, usize);
 
+/// Passes [`scrub`] makes at most with `Action::Mask`; one is the rule, two rare, more unseen.
+const MAX_MASK_PASSES: usize = 8;
+
 /// `text` with every credential span replaced by `action`'s output; borrowed when none is found.
+///
+/// Masking repeats until the text is stable. A detector may judge one span by text another span
+/// covers (the `}` that closes a template, the `;` a value ends at, a value's entropy), and once
+/// that is masked a second look can find more: without the repeat, masking masked text again
+/// changed it (found by the `credentials` fuzz target). Hashing and dropping make one pass: a
+/// hash of a hash is a different value, not a steadier one.
 pub fn scrub<'a>(text: &'a str, action: Action, applier: &Applier) -> Cow<'a, str> {
+    let Cow::Owned(mut out) = scrub_once(text, action, applier) else {
+        return Cow::Borrowed(text);
+    };
+    if action == Action::Mask {
+        for _ in 1..MAX_MASK_PASSES {
+            match scrub_once(&out, action, applier) {
+                Cow::Owned(next) if next != out => out = next,
+                _ => break,
+            }
+        }
+    }
+    Cow::Owned(out)
+}
+
+fn scrub_once<'a>(text: &'a str, action: Action, applier: &Applier) -> Cow<'a, str> {
     let (spans, escaped) = scan(text);
     if escaped && let Some(decoded) = decode_escapes(text) {
         let spans = scan(&decoded).0;
