@@ -17,7 +17,7 @@ use crate::parse::ldap_filter::{Filter, parse_filter};
 use crate::parse::pylit::parse_python_literal;
 use crate::parse::url::{percent_decode, query_pairs, split_url};
 use crate::pipeline::{Pipeline, RecordMeta, event_count};
-use crate::redact::scrub::{credential_spans, scrub};
+use crate::redact::scrub::{MAX_MASK_PASSES, credential_spans, scrub};
 use crate::redact::{Action, Applier};
 
 /// Nesting our parser is asked to accept: under serde_json's recursion limit (128), so where
@@ -203,31 +203,40 @@ pub fn url(data: &[u8]) {
     }
 }
 
-/// The credential scanner finds sorted, disjoint spans on character boundaries; masking
-/// changes only those spans, and masking again changes nothing.
+/// The credential scanner finds sorted, disjoint spans on character boundaries; each masking
+/// pass changes only the spans found in what the last pass left, and masking again changes
+/// nothing.
 pub fn credentials(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else { return };
-    let spans = credential_spans(text);
-    let mut end = 0;
-    for &(s, e) in &spans {
-        assert!(s >= end && s < e && e <= text.len(), "spans {spans:?} in {text:?}");
-        assert!(
-            text.is_char_boundary(s) && text.is_char_boundary(e),
-            "span off a boundary"
-        );
-        end = e;
-    }
     let applier = Applier::new(None);
     let once = scrub(text, Action::Mask, &applier);
-    if !text.contains('\\') {
-        let mut expected = String::new();
+    // Escapes are decoded before masking: the passes below are on the text as it is.
+    let plain = !text.contains('\\');
+    let mut expected = text.to_owned();
+    for _ in 0..MAX_MASK_PASSES {
+        let spans = credential_spans(&expected);
+        let mut next = String::new();
         let mut at = 0;
         for &(s, e) in &spans {
-            expected.push_str(&text[at..s]);
-            expected.push_str(&applier.apply_inline(Action::Mask, &text[s..e]));
+            assert!(
+                s >= at && s < e && e <= expected.len(),
+                "spans {spans:?} in {expected:?}"
+            );
+            assert!(
+                expected.is_char_boundary(s) && expected.is_char_boundary(e),
+                "span off a boundary"
+            );
+            next.push_str(&expected[at..s]);
+            next.push_str(&applier.apply_inline(Action::Mask, &expected[s..e]));
             at = e;
         }
-        expected.push_str(&text[at..]);
+        next.push_str(&expected[at..]);
+        if next == expected || !plain {
+            break;
+        }
+        expected = next;
+    }
+    if plain {
         assert_eq!(once, expected, "masking changed text outside the spans");
     }
     let twice = scrub(&once, Action::Mask, &applier);

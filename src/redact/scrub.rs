@@ -29,7 +29,7 @@ use std::borrow::Cow;
 pub(super) type Span = (usize, usize);
 
 /// Passes [`scrub`] makes at most with `Action::Mask`; one is the rule, two rare, more unseen.
-const MAX_MASK_PASSES: usize = 8;
+pub const MAX_MASK_PASSES: usize = 8;
 
 /// `text` with every credential span replaced by `action`'s output; borrowed when none is found.
 ///
