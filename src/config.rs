@@ -161,6 +161,10 @@ pub struct Limits {
     pub max_record_bytes: usize,
     /// Nested arrays and objects deeper than this are rejected (`too_deep`).
     pub max_depth: usize,
+    /// A record that would become more events than this (a PERMISSION_CHANGE naming more
+    /// grantees) is rejected (`invalid_field`): each event repeats the record's shared fields,
+    /// so the output of one record is bounded by this many times its size.
+    pub max_events_per_record: usize,
 }
 
 impl Default for Limits {
@@ -168,6 +172,7 @@ impl Default for Limits {
         Limits {
             max_record_bytes: 16 * 1024 * 1024,
             max_depth: 64,
+            max_events_per_record: 10_000,
         }
     }
 }
@@ -202,6 +207,11 @@ impl Config {
     }
 
     pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.limits.max_events_per_record == 0 {
+            return Err(ConfigError::Invalid(
+                "limits.max_events_per_record must be at least 1".into(),
+            ));
+        }
         if self.limits.max_depth == 0 || self.limits.max_depth > MAX_DEPTH_CEILING {
             return Err(ConfigError::Invalid(format!(
                 "limits.max_depth must be between 1 and {MAX_DEPTH_CEILING}, not {}",
@@ -289,14 +299,15 @@ mod tests {
 
     #[test]
     fn reads_every_key() {
-        let c = Config::from_toml("[output]\nraw_data = true\n[limits]\nmax_record_bytes = 1024\nmax_depth = 10\n[redaction]\nprofile = \"full\"\n")
+        let c = Config::from_toml("[output]\nraw_data = true\n[limits]\nmax_record_bytes = 1024\nmax_depth = 10\nmax_events_per_record = 5\n[redaction]\nprofile = \"full\"\n")
             .unwrap();
         assert!(c.output.raw_data);
         assert_eq!(
             c.limits,
             Limits {
                 max_record_bytes: 1024,
-                max_depth: 10
+                max_depth: 10,
+                max_events_per_record: 5
             }
         );
     }
@@ -338,6 +349,7 @@ mod tests {
         let e = Config::from_toml("[output]\nraw = true\n").unwrap_err().to_string();
         assert!(e.contains("unknown field `raw`"), "{e}");
         assert!(Config::from_toml("[limits]\nmax_depth = 0\n").is_err());
+        assert!(Config::from_toml("[limits]\nmax_events_per_record = 0\n").is_err());
         assert!(Config::from_toml("[limits]\nmax_depth = 100000\n").is_err());
         assert!(Config::from_toml("[limits]\nmax_depth = \"deep\"\n").is_err());
         assert!(Config::from_toml("not toml at all").is_err());

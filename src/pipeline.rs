@@ -1,7 +1,7 @@
 //! The core, end to end: record bytes in, one OCSF JSON event (or one [`RecordError`]) out.
 
 use crate::config::Config;
-use crate::decode::{EventKind, decode};
+use crate::decode::{EventBody, EventKind, decode};
 use crate::enrich::{NoDirectory, UserDirectory, enrich_ips, enrich_target, enrich_users};
 use crate::error::RecordError;
 use crate::json::{self, Map, Value};
@@ -80,6 +80,15 @@ impl Pipeline {
         let value = json::parse(record, self.config.limits.max_depth)?;
         let event = decode(value)?;
         let kind = event.body.kind();
+        if let EventBody::PermissionChange(grant) = &event.body {
+            let (events, most) = (grant.grantee_count(), self.config.limits.max_events_per_record);
+            if events > most {
+                return Err(RecordError::invalid(
+                    "event_data.assigned_roles",
+                    format!("names {events} grantees, one event each: over limits.max_events_per_record ({most})"),
+                ));
+            }
+        }
         // `raw_data`: the record as received, re-parsed (decoding consumed the first tree) and
         // with its credentials redacted like `unmapped`; after the event's own redaction, so no
         // value is redacted twice.

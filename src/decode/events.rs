@@ -218,6 +218,15 @@ pub struct PermissionChangeEvent<'a> {
     pub extra: Map<'a>,
 }
 
+impl PermissionChangeEvent<'_> {
+    /// How many grantees the record names (entries without one count as one unidentified
+    /// grantee): its events, one each, and at least one.
+    pub fn grantee_count(&self) -> usize {
+        let distinct: std::collections::HashSet<_> = self.assigned_roles.iter().map(|g| &g.grantee).collect();
+        distinct.len().max(1)
+    }
+}
+
 /// One entry of `assigned_roles`.
 #[derive(Debug, Clone)]
 pub struct RoleGrant<'a> {

@@ -105,15 +105,19 @@ pub fn normalize<'a>(ev: MoveworksEvent<'a>, output: &OutputConfig) -> Vec<Map<'
 
 /// The events of a record with several subjects: `metadata.uid` is the record's uid with the
 /// event's place (`2:LU8QgcnSTQ2m#2`), `metadata.correlation_uid` the record's uid.
-fn several<'a>(parts: Vec<ClassEvent<'a>>, env: Envelope<'a>, output: &OutputConfig) -> Vec<Map<'a>> {
-    let n = parts.len();
-    let mut env = Some(env);
+///
+/// The record's top-level keys no mapper takes go with the first event only, as its
+/// `event_data` leftovers do ([`user_access`]): copied into each, a record's n events would
+/// cost n times its size.
+fn several<'a>(parts: Vec<ClassEvent<'a>>, mut env: Envelope<'a>, output: &OutputConfig) -> Vec<Map<'a>> {
+    let mut extra = Some(std::mem::take(&mut env.extra));
     parts
         .into_iter()
         .enumerate()
         .map(|(i, c)| {
-            let e = if i + 1 == n { env.take() } else { env.clone() };
-            build(c, e.expect("an envelope per part"), output, Some(i + 1))
+            let mut e = env.clone();
+            e.extra = extra.take().unwrap_or_default();
+            build(c, e, output, Some(i + 1))
         })
         .collect()
 }

@@ -6,7 +6,9 @@
 //! user with another's admin role). Grantees come in the order they first appear; entries without
 //! a grantee are one event for an unidentified user. A grantee given no role (and a record whose
 //! `assigned_roles` is empty) assigned nothing: activity Unknown, never Assign Privileges.
-//! `normalize` ties the events of one record together with `metadata.correlation_uid`.
+//! `normalize` ties the events of one record together with `metadata.correlation_uid`; the
+//! record's keys no mapper takes (`unmapped`) ride on its first event only, each event's part
+//! of `all_roles` on each.
 
 use super::table::{STATUS_SUCCESS, USER_ACCESS_MANAGEMENT};
 use super::{ClassEvent, unknown_user, user_actor, user_with_uid};
@@ -42,8 +44,8 @@ pub(super) fn permission_change(e: PermissionChangeEvent<'_>) -> Vec<ClassEvent<
     if grantees.is_empty() {
         grantees.push((None, Vec::new()));
     }
-    // The record's leftovers belong to every event (the last takes them without a copy), but
-    // for `all_roles`, which is per grantee too.
+    // The record's leftovers ride on its first event, but for `all_roles`, which is per grantee
+    // too: a copy in each would make a record naming n grantees n times its size.
     let n = grantees.len();
     let mut extra = extra;
     let mut all_roles = if n > 1 {
@@ -56,9 +58,13 @@ pub(super) fn permission_change(e: PermissionChangeEvent<'_>) -> Vec<ClassEvent<
         .into_iter()
         .enumerate()
         .map(|(i, (grantee, grants))| {
-            let mut leftover = if i + 1 == n { extra.take() } else { extra.clone() }.unwrap_or_else(Map::new);
-            if let (Some(parts), Some(slot)) = (all_roles.as_mut(), leftover.get_mut("all_roles")) {
-                *slot = Value::Array(std::mem::take(&mut parts[i]));
+            let mut leftover = extra.take().unwrap_or_else(Map::new);
+            if let Some(parts) = all_roles.as_mut() {
+                let part = Value::Array(std::mem::take(&mut parts[i]));
+                match leftover.get_mut("all_roles") {
+                    Some(slot) => *slot = part,
+                    None => leftover.insert("all_roles", part),
+                }
             }
             grantee_event(user_id.clone(), grantee, &grants, leftover)
         })
