@@ -19,8 +19,8 @@ fn inputs(dir: &Path) -> Vec<(String, Vec<u8>)> {
 }
 
 /// Targets over the binary's own modules (the pull side is not in the library): their corpora
-/// replay in the module's unit tests (`src/pull/known_hosts.rs`).
-const BINARY_TARGETS: &[&str] = &["known_hosts"];
+/// replay in the module's unit tests (`src/pull/known_hosts.rs`, `src/pull/listing.rs`).
+const BINARY_TARGETS: &[&str] = &["known_hosts", "sftp_listing"];
 
 #[test]
 fn every_fuzz_target_has_its_corpus_replayed() {
