@@ -3,10 +3,16 @@
 //! `mwsiem::invariants` (or, for the targets that need the tests' own harnesses, in
 //! `tests/common`): the fuzzers' findings stay guarded in the normal suite, no fuzzer needed.
 
+#[path = "common/differential.rs"]
+mod differential;
+#[path = "common/differential_gen.rs"]
+mod differential_gen;
 #[path = "common/fluentbit_host.rs"]
 mod fluentbit_host;
 #[path = "common/fluentbit_lines.rs"]
 mod fluentbit_lines;
+#[path = "common/vrl_program.rs"]
+mod vrl_program;
 
 use std::path::Path;
 
@@ -28,9 +34,12 @@ fn inputs(dir: &Path) -> Vec<(String, Vec<u8>)> {
 const BINARY_TARGETS: &[&str] = &["known_hosts", "sftp_listing"];
 
 /// Targets whose property needs what only the tests have (wasmtime with the built Fluent Bit
-/// module): the properties are in `tests/common`, which the fuzz
+/// module or component, the `vrl` crates): the properties are in `tests/common`, which the fuzz
 /// targets include too, and replay here with the library's.
-const TEST_TARGETS: &[(&str, mwsiem::invariants::Property)] = &[("fluentbit_lines", fluentbit_lines::property)];
+const TEST_TARGETS: &[(&str, mwsiem::invariants::Property)] = &[
+    ("differential", differential::property),
+    ("fluentbit_lines", fluentbit_lines::property),
+];
 
 #[test]
 fn every_fuzz_target_has_its_corpus_replayed() {
