@@ -1,7 +1,18 @@
 //! Every input a fuzz campaign kept (`fuzz/corpus/<target>/`) or that once broke a property
 //! (`fuzz/regressions/<target>/`), run through the target's property in
-//! `mwsiem::invariants`: the fuzzers' findings stay guarded in the normal suite, no fuzzer
-//! needed.
+//! `mwsiem::invariants` (or, for the targets that need the tests' own harnesses, in
+//! `tests/common`): the fuzzers' findings stay guarded in the normal suite, no fuzzer needed.
+
+#[path = "common/differential.rs"]
+mod differential;
+#[path = "common/differential_gen.rs"]
+mod differential_gen;
+#[path = "common/fluentbit_host.rs"]
+mod fluentbit_host;
+#[path = "common/fluentbit_lines.rs"]
+mod fluentbit_lines;
+#[path = "common/vrl_program.rs"]
+mod vrl_program;
 
 use std::path::Path;
 
@@ -19,8 +30,16 @@ fn inputs(dir: &Path) -> Vec<(String, Vec<u8>)> {
 }
 
 /// Targets over the binary's own modules (the pull side is not in the library): their corpora
-/// replay in the module's unit tests (`src/pull/known_hosts.rs`).
-const BINARY_TARGETS: &[&str] = &["known_hosts"];
+/// replay in the module's unit tests (`src/pull/known_hosts.rs`, `src/pull/listing.rs`).
+const BINARY_TARGETS: &[&str] = &["known_hosts", "sftp_listing"];
+
+/// Targets whose property needs what only the tests have (wasmtime with the built Fluent Bit
+/// module or component, the `vrl` crates): the properties are in `tests/common`, which the fuzz
+/// targets include too, and replay here with the library's.
+const TEST_TARGETS: &[(&str, mwsiem::invariants::Property)] = &[
+    ("differential", differential::property),
+    ("fluentbit_lines", fluentbit_lines::property),
+];
 
 #[test]
 fn every_fuzz_target_has_its_corpus_replayed() {
@@ -40,6 +59,7 @@ fn every_fuzz_target_has_its_corpus_replayed() {
         .iter()
         .map(|(t, _)| t.to_string())
         .chain(BINARY_TARGETS.iter().map(|t| t.to_string()))
+        .chain(TEST_TARGETS.iter().map(|(t, _)| t.to_string()))
         .collect();
     replayed.sort();
     assert_eq!(targets, replayed);
@@ -49,7 +69,7 @@ fn every_fuzz_target_has_its_corpus_replayed() {
 fn every_kept_and_every_breaking_input_keeps_its_property() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz");
     let mut report = Vec::new();
-    for &(target, property) in mwsiem::invariants::TARGETS {
+    for &(target, property) in mwsiem::invariants::TARGETS.iter().chain(TEST_TARGETS) {
         assert!(
             root.join("fuzz_targets").join(format!("{target}.rs")).is_file(),
             "no fuzz target for the property {target}"

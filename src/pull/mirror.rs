@@ -23,6 +23,7 @@
 //! `follow` never read them.
 
 use super::PullError;
+use super::listing::{LAYOUTS, day_dir, is_export_name, relative_path};
 use super::session::{EntryKind, Remote, RemoteEntry};
 use super::url::SftpUrl;
 use crate::ingest::identity::read_bytes_at;
@@ -33,8 +34,6 @@ use std::os::unix::fs::{MetadataExt as _, OpenOptionsExt as _};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-/// The two layouts' roots on the server, in the order their dates interleave.
-const LAYOUTS: [&str; 2] = ["logs", "logs/v1"];
 /// How much of a file is compared at each checkpoint: the window `follow` checks too.
 const WINDOW: u64 = crate::ingest::identity::PREFIX_WINDOW;
 /// Transfers of one file per pull before it is left for the next pull.
@@ -106,10 +105,7 @@ pub async fn mirror_tree(
             Err(e) => return Err(e),
         };
         for e in entries {
-            let Ok(date) = NaiveDate::parse_from_str(&e.name, "%Y-%m-%d") else {
-                continue;
-            };
-            if e.kind == EntryKind::Dir && e.name.len() == 10 && opts.since.is_none_or(|s| date >= s) {
+            if let Some(date) = day_dir(&e.name, e.kind == EntryKind::Dir, opts.since) {
                 days.push((date, layout, e.name));
             }
         }
@@ -135,7 +131,7 @@ pub async fn mirror_tree(
         files.sort_by(|a, b| a.name.cmp(&b.name));
         for entry in files {
             report.files += 1;
-            let rel = format!("{dir}/{}", entry.name);
+            let rel = relative_path(layout, &day, &entry.name);
             match mirror_file(remote, url, &opts.mirror, &rel, &entry, report).await {
                 Ok(()) => {}
                 Err(PullError::Refused { path, why, .. }) => report.problems.push(format!("cannot read {path}: {why}")),
@@ -146,12 +142,9 @@ pub async fn mirror_tree(
     Ok(())
 }
 
-/// The files `replay` reads: visible `.json`, `.jsonl`, `.ndjson` regular files.
+/// The files `replay` reads (see [`is_export_name`]).
 fn is_export_file(e: &RemoteEntry) -> bool {
-    e.kind == EntryKind::File
-        && !e.name.starts_with('.')
-        && !e.name.contains(['/', '\\'])
-        && [".json", ".jsonl", ".ndjson"].iter().any(|x| e.name.ends_with(x))
+    is_export_name(&e.name, e.kind == EntryKind::File)
 }
 
 /// How a file is brought up to date.

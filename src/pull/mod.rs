@@ -17,6 +17,8 @@
 //! * [`secrets`] loads private keys and passwords and refuses files others can read
 //!   (`short_ecdsa` loads the ECDSA keys the key crate refuses).
 //! * [`session`] is the only module that knows the SSH library.
+//! * [`listing`] takes day directories and export files from the server's listings, and says
+//!   where each file lands (pure, and fuzzed: a file never lands outside the mirror).
 //! * [`mirror`] decides per file and transfers so that the mirror only ever holds verified bytes.
 //! * [`config`] is the `[sftp]` table of mwsiem.toml.
 //!
@@ -35,6 +37,7 @@
 
 pub mod config;
 pub mod known_hosts;
+pub mod listing;
 pub mod mirror;
 pub mod secrets;
 pub mod session;
