@@ -265,11 +265,6 @@ pub struct OpenDifference {
 
 pub const OPEN: &[OpenDifference] = &[
     OpenDifference {
-        what: "PERMISSION_CHANGE with several grantees and a member mwsiem does not map (or maps, with another type: `\"user_id\": null`): the core keeps it under `unmapped` in the first grantee's event only, VRL in every grantee's event",
-        affects: permission_change_with_extras,
-        example: r#"{"version": "2", "event_id": "a", "event_type": "PERMISSION_CHANGE", "event_time": "2025-10-16 19:00:23", "event_data": {"assigned_roles": [{"app": "A", "roles": ["R"], "grantee": "1"}, {"app": "A", "roles": ["R"], "grantee": "2"}], "token": 1}}"#,
-    },
-    OpenDifference {
         what: "an `sgp_` token run straight into a JWT (`sgp_..._QshbUafVngeyJ...`): the core masks the whole run (`s*****l`), VRL only the JWT and leaves the sgp_ token in clear (`sgp_0123456789abcdef_QshbUafVnge*****l`)",
         affects: |v| has_text(v, &|t| glued(t, "sgp_", "eyJ")),
         example: r#"{"version": "2", "event_id": "x", "event_type": "SOMETHING_NEW", "event_time": "2025-10-16 19:00:23", "event_data": {"x": "sgp_0123456789abcdef_QshbUafVngeyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl"}}"#,
@@ -283,17 +278,6 @@ pub const OPEN: &[OpenDifference] = &[
             })
         },
         example: r#"{"version": "2", "event_id": "c", "event_type": "SOMETHING_NEW", "event_time": "2025-10-16 19:00:23", "event_data": {"x": "xoxb-1234567890-abcdefghijeyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl"}}"#,
-    },
-    OpenDifference {
-        what: "a token right after a control character (`\\nghp_...`, `\\r\\nghp_...`): the core masks it (`\\ng*****9`), VRL leaves it in clear",
-        affects: |v| {
-            has_text(v, &|t| {
-                t.chars()
-                    .zip(t.chars().skip(1))
-                    .any(|(a, b)| a.is_control() && b.is_ascii_alphanumeric())
-            })
-        },
-        example: r#"{"version": "2", "event_id": "x", "event_type": "SOMETHING_NEW", "event_time": "2025-10-16 19:00:23", "event_data": {"x": "\nghp_abcdefghijklmnopqrstuvwxyz0123456789"}}"#,
     },
     OpenDifference {
         what: "a named value run straight after a token and into another name (`ghp_...token=abcdefgh1api_key='k3y'`): the core masks the value (`g*****n=a*****='k3y'`), VRL leaves `abcdefgh1` in clear",
@@ -326,43 +310,6 @@ pub const OPEN: &[OpenDifference] = &[
 pub fn open_vrl_difference(record: &[u8]) -> Option<&'static OpenDifference> {
     let v = json::parse(record, 128).ok()?;
     OPEN.iter().find(|o| (o.affects)(&v))
-}
-
-const ENVELOPE: [&str; 7] = [
-    "version",
-    "severity",
-    "event_id",
-    "event_type",
-    "event_source",
-    "event_time",
-    "event_data",
-];
-
-fn permission_change_with_extras(v: &J<'_>) -> bool {
-    let J::Object(m) = v else { return false };
-    let Some(J::Object(d)) = m.get("event_data") else {
-        return false;
-    };
-    let grantees: std::collections::BTreeSet<String> = match d.get("assigned_roles") {
-        Some(J::Array(grants)) => grants
-            .iter()
-            .filter_map(|g| match g {
-                J::Object(g) => g.get("grantee").map(|v| format!("{v:?}")),
-                _ => None,
-            })
-            .collect(),
-        _ => return false,
-    };
-    // A member the core keeps under `unmapped`: one it does not know, or one of the type it
-    // maps that has another type.
-    let scalar = |v: &J<'_>| matches!(v, J::String(_) | J::Int(_) | J::Number(_));
-    let extra_top = m
-        .iter()
-        .any(|(k, v)| !ENVELOPE.contains(&k) || (k != "event_data" && !scalar(v)));
-    let extra_data = d
-        .iter()
-        .any(|(k, v)| !["user_id", "assigned_roles", "all_roles"].contains(&k) || (k == "user_id" && !scalar(v)));
-    grantees.len() > 1 && (extra_top || extra_data)
 }
 
 fn has_text(v: &J<'_>, test: &dyn Fn(&str) -> bool) -> bool {
