@@ -18,7 +18,7 @@ use differential::{Engines, OPEN, open_vrl_difference, record_of};
 
 /// The seed CI runs: fixed, so a failure in CI is a failure on every machine.
 const SEED: u64 = 0x6d77_7369_656d_0026;
-const RECORDS: usize = 600;
+const RECORDS: usize = 2000;
 
 /// splitmix64: the bytes each record is made of, from the seed and the record's number.
 fn bytes_for(seed: u64, index: usize, len: usize) -> Vec<u8> {

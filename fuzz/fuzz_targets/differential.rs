@@ -9,4 +9,4 @@ mod differential;
 mod differential_gen;
 #[path = "../../tests/common/vrl_program.rs"]
 mod vrl_program;
-libfuzzer_sys::fuzz_target!(|data: &[u8]| differential::property(data));
+libfuzzer_sys::fuzz_target!(init: differential::init(), |data: &[u8]| differential::property(data));

@@ -133,6 +133,15 @@ thread_local! {
     static ENGINES: std::cell::RefCell<Option<Engines>> = const { std::cell::RefCell::new(None) };
 }
 
+/// Builds the engines before the first input (the fuzz target's `init`): instrumented, compiling
+/// the component and the VRL program twice takes 10 to 20 s, which libFuzzer would otherwise
+/// count against the first input's timeout.
+pub fn init() {
+    ENGINES.with_borrow_mut(|e| {
+        e.get_or_insert_with(Engines::new);
+    })
+}
+
 /// The fuzz target's property: the record `data` makes (through [`record_bytes`]) ends the same
 /// in every engine, apart from the listed differences.
 pub fn property(data: &[u8]) {
@@ -295,11 +304,11 @@ pub const OPEN: &[OpenDifference] = &[
         example: r#"{"version": "2", "event_id": "d", "event_type": "SOMETHING_NEW", "event_time": "2025-10-16 19:00:23", "event_data": {"x": "sgp_0123456789abcdef_QshbUafVngAuthorization: Bearer x"}}"#,
     },
     OpenDifference {
-        what: "a string in an array holding a quoted credential value (`api_key='k3y'P` as an array element): the core masks `api_key='*****P`, VRL one character more (`api_key='******P`); the same string outside an array masks alike",
+        what: "a masked value in a string inside an array (`api_key='k3y'P`, `token=abcdefgh1\\u0041\\\\n\\\"`, found by the differential fuzz target): VRL's mask is one character longer than the core's (`api_key='*****P` / `api_key='******P`, `token=a*****\\\"` / `token=a******\\\"`); the same strings outside an array are masked alike",
         affects: |v| {
             has(
                 v,
-                &|v| matches!(v, J::Array(items) if items.iter().any(|i| matches!(i, J::String(t) if t.contains("='")))),
+                &|v| matches!(v, J::Array(items) if items.iter().any(|i| matches!(i, J::String(t) if t.contains('=')))),
             )
         },
         example: r#"{"version": "2", "event_id": "x", "event_type": "SOMETHING_NEW", "event_time": "2025-10-16 19:00:23", "event_data": {"y": ["api_key='k3y'P"]}}"#,
