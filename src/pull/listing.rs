@@ -29,6 +29,27 @@ pub fn is_export_name(name: &str, is_file: bool) -> bool {
         && [".json", ".jsonl", ".ndjson"].iter().any(|x| name.ends_with(x))
 }
 
+/// The longest export file name the mirror can keep: its part file
+/// (`.NAME.SIZE-MTIME-FROM.mwsiem-part`, each number at its widest) must fit in the 255 bytes a
+/// file name has on Linux file systems.
+pub const MAX_LOCAL_NAME: usize = 255 - ".".len() - ".".len() - 20 - 1 - 10 - 1 - 20 - ".mwsiem-part".len();
+
+/// Why a listed export file cannot be kept under the mirror, when it cannot. Such a file is
+/// skipped and reported: failing on it failed every later pull at the same file, and the files
+/// after it were never mirrored (found while writing the `sftp_listing` target).
+pub fn unstorable(name: &str) -> Option<String> {
+    if name.contains('\0') {
+        Some("its name holds a NUL byte".to_owned())
+    } else if name.len() > MAX_LOCAL_NAME {
+        Some(format!(
+            "its name is {} bytes, over the {MAX_LOCAL_NAME} a local copy can have",
+            name.len()
+        ))
+    } else {
+        None
+    }
+}
+
 /// Where a file of the day directory `layout/day` is kept, relative to the mirror (and read
 /// from, relative to the export root).
 pub fn relative_path(layout: &str, day: &str, name: &str) -> String {
@@ -87,6 +108,28 @@ pub fn property(data: &[u8]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_a_local_copy_cannot_have_are_refused_with_a_reason() {
+        assert_eq!(MAX_LOCAL_NAME, 189);
+        assert_eq!(unstorable("2025-10-16_audit_log.json"), None);
+        assert_eq!(unstorable(&format!("{}.json", "a".repeat(184))), None);
+        assert!(
+            unstorable(&format!("{}.json", "a".repeat(185)))
+                .unwrap()
+                .contains("190 bytes")
+        );
+        assert!(unstorable("a\0b.json").unwrap().contains("NUL"));
+        // The longest name kept still fits a part file's 255-byte name.
+        let widest = format!(
+            ".{}.{}-{}-{}.mwsiem-part",
+            "a".repeat(MAX_LOCAL_NAME),
+            u64::MAX,
+            u32::MAX,
+            u64::MAX
+        );
+        assert_eq!(widest.len(), 255);
+    }
 
     #[test]
     fn day_directories_only() {

@@ -23,7 +23,7 @@
 //! `follow` never read them.
 
 use super::PullError;
-use super::listing::{LAYOUTS, day_dir, is_export_name, relative_path};
+use super::listing::{LAYOUTS, day_dir, is_export_name, relative_path, unstorable};
 use super::session::{EntryKind, Remote, RemoteEntry};
 use super::url::SftpUrl;
 use crate::ingest::identity::read_bytes_at;
@@ -131,6 +131,12 @@ pub async fn mirror_tree(
         files.sort_by(|a, b| a.name.cmp(&b.name));
         for entry in files {
             report.files += 1;
+            if let Some(why) = unstorable(&entry.name) {
+                report
+                    .problems
+                    .push(format!("cannot mirror {layout}/{day}/{:?}: {why}", entry.name));
+                continue;
+            }
             let rel = relative_path(layout, &day, &entry.name);
             match mirror_file(remote, url, &opts.mirror, &rel, &entry, report).await {
                 Ok(()) => {}
