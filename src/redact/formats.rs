@@ -600,8 +600,10 @@ pub fn plausible(token: &[u8]) -> bool {
 }
 
 /// `ghp_OwnerHandlerUpdateRepository`, `s.cacheCreateDefaultCreate`: no digit, and after the token's last
-/// `_`, `.` or `-`, nothing but three or more camel-case words (an optional lower-case first
-/// word, and a short last one). A random body switches case far too often to be one.
+/// `_`, `.` or `-`, nothing but three or more camel-case words of four letters or more (an
+/// optional lower-case first word, and a short last one). A random body switches case far too
+/// often to be one: words of three letters let `whsec_ZislDwlMwaq` pass for one (found by the
+/// fresh-credential test, seed 1796662524969513270).
 fn camel_identifier(token: &[u8]) -> bool {
     // A digit anywhere says random (`sgp_OuLVI7...GcC_QshbUafVng` ends in three camel-case
     // words by chance); identifiers built from words carry none.
@@ -619,10 +621,10 @@ fn camel_identifier(token: &[u8]) -> bool {
     let (mut rest, mut words) = (&w[lead..], 0);
     while let [first, tail @ ..] = rest {
         let lower = tail.iter().take_while(|c| c.is_ascii_lowercase()).count();
-        if !first.is_ascii_uppercase() || (lower < 2 && lower < tail.len()) {
+        if !first.is_ascii_uppercase() || (lower < 3 && lower < tail.len()) {
             return false;
         }
-        words += usize::from(lower >= 2);
+        words += usize::from(lower >= 3);
         rest = &tail[lower..];
     }
     words >= 3
@@ -720,6 +722,8 @@ mod tests {
     #[test]
     fn a_random_token_ending_in_camel_words_is_still_a_token() {
         assert!(plausible(b"sgp_OuLVI7JBPddTtxFlhCySumsG93aRx8GcC_QshbUafVng"));
+        // No digit, and three-letter words: seed 1796662524969513270.
+        assert!(plausible(b"whsec_ZislDwlMwaq"));
         assert!(!plausible(b"ghp_OwnerHandlerUpdateRepository"));
         assert!(!plausible(b"s.cacheCreateDefaultCreate"));
     }
