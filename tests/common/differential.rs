@@ -274,6 +274,20 @@ pub struct OpenDifference {
 
 pub const OPEN: &[OpenDifference] = &[
     OpenDifference {
+        what: "a token glued inside a Bearer value that is itself a query value (`access_token=Authorization: Bearer abc.def-12345_AKIA...;`): the core masks the value once (`a*****P`), VRL the token and then the value around it (`a*****A*****P`); nothing in clear",
+        affects: |v| {
+            has_text(v, &|t| {
+                t.match_indices("Bearer ").any(|(i, _)| {
+                    let run = t[i + 7..].split(char::is_whitespace).next().unwrap_or("");
+                    ["AKIA", "ghp_", "xox", "sgp_"]
+                        .iter()
+                        .any(|p| run.find(p).is_some_and(|k| k > 0))
+                })
+            })
+        },
+        example: r#"{"version": "2", "event_id": "b", "event_type": "SOMETHING_NEW", "event_time": "2025-10-16 19:00:23", "event_data": {"x": "/incident?x=a&access_token=Authorization: Bearer abc.def-12345_AKIAABCDEFGHIJKLMNOP;access_token=;;"}}"#,
+    },
+    OpenDifference {
         what: "an `sgp_` token run straight into a JWT (`sgp_..._QshbUafVngeyJ...`): the core masks the whole run (`s*****l`), VRL only the JWT and leaves the sgp_ token in clear (`sgp_0123456789abcdef_QshbUafVnge*****l`)",
         affects: |v| has_text(v, &|t| glued(t, "sgp_", "eyJ")),
         example: r#"{"version": "2", "event_id": "x", "event_type": "SOMETHING_NEW", "event_time": "2025-10-16 19:00:23", "event_data": {"x": "sgp_0123456789abcdef_QshbUafVngeyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl"}}"#,
