@@ -599,11 +599,15 @@ pub fn plausible(token: &[u8]) -> bool {
     !camel_identifier(token) && super::entropy::shannon_entropy(token) >= floor
 }
 
-/// `ghp_OwnerHandlerUpdateRepository`, `s.cacheCreateDefaultCreate`: no digit, and after the token's last
-/// `_`, `.` or `-`, nothing but three or more camel-case words of four letters or more (an
-/// optional lower-case first word, and a short last one). A random body switches case far too
-/// often to be one: words of three letters let `whsec_ZislDwlMwaq` pass for one (found by the
-/// fresh-credential test, seed 1796662524969513270).
+/// `ghp_OwnerHandlerUpdateRepository`, `s.cacheCreateDefaultCreate`,
+/// `ghp_ValueFetchSessionForCacheRequ`: no digit, and after the token's last `_`, `.` or `-`,
+/// nothing but camel-case words, three or more of them four letters long or more. Every word
+/// but the last (which a length limit may cut) holds a vowel, as words do: short ones
+/// (`For`, `Id`) are allowed, but a random body's consonant runs are not. Three-letter words
+/// without that test let `whsec_ZislDwlMwaq` pass (fresh-credential test, seed
+/// 1796662524969513270); words of four letters or more only masked
+/// `ghp_ValueFetchSessionSessionForCacheRequ` (outside decoys, seed 1796667583997837462).
+/// A random alphanumeric body of 12 to 20 characters passes about once in 40,000.
 fn camel_identifier(token: &[u8]) -> bool {
     // A digit anywhere says random (`sgp_OuLVI7...GcC_QshbUafVng` ends in three camel-case
     // words by chance); identifiers built from words carry none.
@@ -613,21 +617,24 @@ fn camel_identifier(token: &[u8]) -> bool {
     let Some(sep) = token.iter().rposition(|c| matches!(c, b'_' | b'.' | b'-')) else {
         return false;
     };
+    let vowel = |c: &u8| b"aeiouyAEIOUY".contains(c);
     let w = &token[sep + 1..];
     let lead = w.iter().take_while(|c| c.is_ascii_lowercase()).count();
-    if lead == 1 {
+    if lead == 1 || (lead > 1 && !w[..lead].iter().any(vowel)) {
         return false;
     }
-    let (mut rest, mut words) = (&w[lead..], 0);
+    let (mut rest, mut long_words) = (&w[lead..], 0);
     while let [first, tail @ ..] = rest {
         let lower = tail.iter().take_while(|c| c.is_ascii_lowercase()).count();
-        if !first.is_ascii_uppercase() || (lower < 3 && lower < tail.len()) {
+        let word = &rest[..=lower];
+        let last = lower == tail.len();
+        if !first.is_ascii_uppercase() || (!last && (lower == 0 || !word.iter().any(vowel))) {
             return false;
         }
-        words += usize::from(lower >= 3);
+        long_words += usize::from(word.len() >= 4);
         rest = &tail[lower..];
     }
-    words >= 3
+    long_words >= 3
 }
 
 /// The regular-expression text of a format after its prefix (shape and final run, with the
@@ -724,6 +731,10 @@ mod tests {
         assert!(plausible(b"sgp_OuLVI7JBPddTtxFlhCySumsG93aRx8GcC_QshbUafVng"));
         // No digit, and three-letter words: seed 1796662524969513270.
         assert!(plausible(b"whsec_ZislDwlMwaq"));
+        // Short words with a vowel are words: seed 1796667583997837462 of the outside decoys.
+        assert!(!plausible(b"ghp_ValueFetchSessionSessionForCacheRequ"));
+        assert!(!plausible(b"s.getValueForIdTimeoutPolicy"));
+        assert!(plausible(b"whsec_ZislDwlMwaqTxbe"));
         assert!(!plausible(b"ghp_OwnerHandlerUpdateRepository"));
         assert!(!plausible(b"s.cacheCreateDefaultCreate"));
     }
