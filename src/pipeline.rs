@@ -214,7 +214,7 @@ impl Pipeline {
 /// How many events [`Pipeline::process_into`] appended as `events` (compact JSON never holds a
 /// raw newline: one separates two events).
 pub fn event_count(events: &[u8]) -> usize {
-    1 + events.iter().filter(|&&b| b == b'\n').count()
+    1 + memchr::memchr_iter(b'\n', events).count()
 }
 
 fn add_source_metadata(event: &mut Map<'_>, meta: &RecordMeta<'_>) {
