@@ -234,6 +234,7 @@ impl ComponentEngine {
             store,
             bindings,
             pipeline,
+            armed: 0,
         })
     }
 
@@ -259,7 +260,7 @@ impl ComponentEngine {
             },
         );
         store.limiter(|s| &mut s.limits);
-        self.arm(&mut store, config_toml.len());
+        let _ = self.arm(&mut store, config_toml.len());
         let bindings = self.pre.instantiate(&mut store).map_err(HostError::Instantiate)?;
         let pipeline = bindings
             .mwsiem_transform_transform()
@@ -270,8 +271,9 @@ impl ComponentEngine {
         Ok((store, bindings, pipeline))
     }
 
-    /// Sets the CPU bound for the next call, which will read `input_bytes` of input.
-    fn arm(&self, store: &mut Store<HostState>, input_bytes: usize) {
+    /// Sets the CPU bound for the next call, which will read `input_bytes` of input; returns
+    /// the fuel given (0 under `epoch`).
+    fn arm(&self, store: &mut Store<HostState>, input_bytes: usize) -> u64 {
         match self.limits.cpu_limit {
             CpuLimitKind::Epoch => {
                 store.epoch_deadline_trap();
@@ -281,11 +283,13 @@ impl ComponentEngine {
                     .div_ceil(EPOCH_TICK.as_millis() as u64)
                     .max(1);
                 store.set_epoch_deadline(ticks);
+                0
             }
             CpuLimitKind::Fuel => {
                 let fuel = FUEL_BASE.saturating_add(self.limits.fuel_per_byte.saturating_mul(input_bytes as u64));
                 // Fuel is enabled in this engine's config, so this cannot fail.
                 let _ = store.set_fuel(fuel);
+                fuel
             }
         }
     }
@@ -337,6 +341,8 @@ pub struct ComponentPipeline<'e> {
     store: Store<HostState>,
     bindings: TransformWorld,
     pipeline: ResourceAny,
+    /// Fuel the last call was given (`cpu_limit = "fuel"` only).
+    armed: u64,
 }
 
 /// What a batch call returns per record, in input order.
@@ -345,7 +351,7 @@ pub type RecordResult = Result<String, ComponentError>;
 impl ComponentPipeline<'_> {
     /// Normalizes one record.
     pub fn process(&mut self, record: &[u8], meta: &RecordMeta<'_>) -> RecordResult {
-        self.engine.arm(&mut self.store, record.len());
+        self.armed = self.engine.arm(&mut self.store, record.len());
         let meta = wit_meta(meta);
         let call = self.bindings.mwsiem_transform_transform().pipeline().call_process(
             &mut self.store,
@@ -363,7 +369,7 @@ impl ComponentPipeline<'_> {
     /// retried one per call, so only the records that trap on their own are lost to the trap.
     pub fn process_records(&mut self, records: &[&[u8]], meta: &RecordMeta<'_>) -> Vec<RecordResult> {
         let bytes: usize = records.iter().map(|r| r.len()).sum();
-        self.engine.arm(&mut self.store, bytes);
+        self.armed = self.engine.arm(&mut self.store, bytes);
         let wit = wit_meta(meta);
         let owned: Vec<Vec<u8>> = records.iter().map(|r| r.to_vec()).collect();
         let call = self
@@ -399,7 +405,7 @@ impl ComponentPipeline<'_> {
         data: &[u8],
         meta: &RecordMeta<'_>,
     ) -> Result<Vec<(u64, u64, RecordResult)>, ComponentError> {
-        self.engine.arm(&mut self.store, data.len());
+        self.armed = self.engine.arm(&mut self.store, data.len());
         let call = self
             .bindings
             .mwsiem_transform_transform()
@@ -408,6 +414,16 @@ impl ComponentPipeline<'_> {
         match call {
             Ok(items) => Ok(items.into_iter().map(|i| (i.offset, i.line, item_result(i))).collect()),
             Err(trap) => Err(self.recover(trap)),
+        }
+    }
+
+    /// The fuel (WebAssembly instructions, as wasmtime counts them) the last call burned, when
+    /// the engine runs under `cpu_limit = "fuel"`: a cost that does not vary with the machine's
+    /// load, which `tests/budget.rs` holds to a committed budget.
+    pub fn last_call_fuel(&self) -> Option<u64> {
+        match self.engine.limits.cpu_limit {
+            CpuLimitKind::Fuel => self.store.get_fuel().ok().map(|left| self.armed.saturating_sub(left)),
+            CpuLimitKind::Epoch => None,
         }
     }
 
