@@ -219,7 +219,8 @@ fn filter(pipeline: &Pipeline, record: &[u8], meta: &RecordMeta<'_>, out: &mut V
 
 /// Leaves the first of the record's events in `out` and queues the others.
 fn keep_the_rest(out: &mut Vec<u8>, events: &mut VecDeque<Vec<u8>>) {
-    let Some(first_end) = out.iter().position(|&b| b == b'\n') else {
+    // memchr: a byte loop over each 1.5 KB event was 5% of the module's instructions.
+    let Some(first_end) = memchr::memchr(b'\n', out) else {
         return;
     };
     events.extend(out[first_end + 1..].split(|&b| b == b'\n').map(<[u8]>::to_vec));

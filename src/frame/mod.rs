@@ -20,6 +20,11 @@ mod scan;
 mod stream;
 
 use scan::{Scanner, Step};
+
+/// The newlines in `bytes`: line numbers are kept by counting, over every record's bytes.
+fn count_newlines(bytes: &[u8]) -> u64 {
+    memchr::memchr_iter(b'\n', bytes).count() as u64
+}
 pub use stream::{Frame, Pending, ResumePoint, ScanState, StreamFramer};
 
 /// One record: its bytes and where they came from.
@@ -68,7 +73,7 @@ impl LineStarts {
     /// Positions are asked in increasing order.
     fn column(&mut self, window: &[u8], p: usize, base_column: usize) -> usize {
         let from = self.pos.min(p);
-        if let Some(i) = window[from..p].iter().rposition(|&b| b == b'\n') {
+        if let Some(i) = memchr::memrchr(b'\n', &window[from..p]) {
             self.line_start = Some(from + i + 1);
         }
         self.pos = p;
@@ -102,7 +107,7 @@ impl<'a> Iterator for Framer<'a> {
         let columns = &mut self.columns;
         match self.scanner.step(input, true, |p| columns.column(input, p, 0)) {
             Step::Record { start, end } => {
-                self.line += input[self.counted..start].iter().filter(|&&b| b == b'\n').count() as u64;
+                self.line += count_newlines(&input[self.counted..start]);
                 self.counted = start;
                 Some(Record {
                     bytes: trim_end(&input[start..end]),

@@ -278,7 +278,7 @@ impl Scanner {
                                 return self.finish(start, end);
                             }
                             // The record runs to the end of the line.
-                            match input[i..].iter().position(|&c| c == b'\n') {
+                            match memchr::memchr(b'\n', &input[i..]) {
                                 Some(n) => return self.finish(start, i + n),
                                 None if eof => return self.finish(start, input.len()),
                                 None => {

@@ -9,7 +9,7 @@
 
 pub use super::scan::{Pending, ScanState};
 use super::scan::{Scanner, Step};
-use super::{LineStarts, Record, trim_end};
+use super::{LineStarts, Record, count_newlines, trim_end};
 
 /// How much of an oversized record is kept, to say what it was.
 pub const OVERSIZED_HEAD: usize = 16 * 1024;
@@ -114,7 +114,7 @@ impl StreamFramer {
             };
         }
         let p = self.scanner.keep_from().min(self.buf.len());
-        let newlines = self.buf[self.counted.min(p)..p].iter().filter(|&&b| b == b'\n').count() as u64;
+        let newlines = count_newlines(&self.buf[self.counted.min(p)..p]);
         ResumePoint {
             offset: self.base + p as u64,
             line: self.line + newlines,
@@ -217,7 +217,7 @@ impl StreamFramer {
 
     /// The column of `buf[p]`.
     fn column_at(&self, p: usize) -> usize {
-        match self.buf[..p].iter().rposition(|&b| b == b'\n') {
+        match memchr::memrchr(b'\n', &self.buf[..p]) {
             Some(i) => p - i - 1,
             None => self.base_column + p,
         }
@@ -225,7 +225,7 @@ impl StreamFramer {
 
     /// The line of `buf[p]` (positions asked in increasing order).
     fn line_at(&mut self, p: usize) -> u64 {
-        self.line += self.buf[self.counted..p].iter().filter(|&&b| b == b'\n').count() as u64;
+        self.line += count_newlines(&self.buf[self.counted..p]);
         self.counted = p;
         self.line
     }
@@ -238,10 +238,10 @@ impl StreamFramer {
         let k = k.min(self.buf.len());
         let dropped = &self.buf[..k];
         if self.counted < k {
-            self.line += dropped[self.counted..].iter().filter(|&&b| b == b'\n').count() as u64;
+            self.line += count_newlines(&dropped[self.counted..]);
             self.counted = k;
         }
-        self.base_column = match dropped.iter().rposition(|&b| b == b'\n') {
+        self.base_column = match memchr::memrchr(b'\n', dropped) {
             Some(i) => k - i - 1,
             None => self.base_column + k,
         };
