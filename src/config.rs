@@ -2,7 +2,10 @@
 //!
 //! Unknown keys are errors: a misspelled option in a security pipeline must not be ignored.
 
+// `[redaction]`'s types live with the redactor (one home, no import circle): re-exported here
+// beside the other sections.
 use crate::redact::{Action, Profile};
+pub use crate::redact::{FieldRule, RedactionConfig};
 use serde::{Deserialize, Serialize};
 
 /// The whole configuration. Every section and key is optional.
@@ -23,47 +26,6 @@ pub struct Config {
     /// Lake; checked by the CLI (src/lake/config.rs), never seen by the core, like `[sftp]`.
     #[serde(skip_serializing)]
     pub security_lake: Option<serde_json::Map<String, serde_json::Value>>,
-}
-
-/// What is hidden, and how (see `redact`).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct RedactionConfig {
-    /// `restricted` (the default: no request content, like admins without the PII Viewer role)
-    /// or `full` (everything but credentials).
-    pub profile: Profile,
-    /// What happens to credentials (under every profile).
-    pub credential_action: Action,
-    /// What happens to request content under `restricted`.
-    pub content_action: Action,
-    /// The HMAC-SHA256 key for `hash` (at least 16 bytes). The hosts also read
-    /// `MWSIEM_HMAC_KEY`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub hmac_key: Option<String>,
-    /// Extra rules by OCSF field path, applied last.
-    #[serde(rename = "rule", skip_serializing_if = "Vec::is_empty")]
-    pub rules: Vec<FieldRule>,
-}
-
-impl Default for RedactionConfig {
-    fn default() -> Self {
-        RedactionConfig {
-            profile: Profile::Restricted,
-            credential_action: Action::Mask,
-            content_action: Action::Mask,
-            hmac_key: None,
-            rules: Vec::new(),
-        }
-    }
-}
-
-/// `[[redaction.rule]] path = "actor.user.email_addr"  action = "hash"`: arrays along the path
-/// are entered transparently and `*` matches any one key.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct FieldRule {
-    pub path: String,
-    pub action: Action,
 }
 
 /// Where the hosts find enrichment data (the core itself reads no files).

@@ -4,12 +4,25 @@
 //! output it counts was flushed (by the follower) and fsynced (here), so a crash still leaves
 //! the last commit behind the output, never ahead of it.
 
-use super::follow::FollowError;
 use super::state::{Commit, State, StateError};
 use std::fs::File;
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
+
+/// What stops `follow`: its state, or an output it cannot write. Here, with the commit worker
+/// that meets both, so `follow` depends on `commit` and never the other way round.
+#[derive(Debug, thiserror::Error)]
+pub enum FollowError {
+    #[error(transparent)]
+    State(#[from] StateError),
+    #[error("cannot write {role}: {source}")]
+    Output {
+        role: &'static str,
+        #[source]
+        source: std::io::Error,
+    },
+}
 
 /// One commit: the output files to fsync first, then the state to write.
 pub struct Job {

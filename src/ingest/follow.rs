@@ -21,6 +21,7 @@
 //! outputs are flushed and fsynced, so a crash loses nothing; what it wrote after its last
 //! commit is recovered from the output file ([`Sink::append`]) and not written again.
 
+pub use super::commit::FollowError;
 use super::commit::{Committer, Job};
 use super::dedupe::{Key, Recovered, Seen, event_key, rejected_key, unix_now};
 use super::identity::{FileStat, Prefix, StableReader, is_changed_under_read};
@@ -28,7 +29,7 @@ use super::output::{Sink, write_outcome};
 use super::process::{Outcome, Process, run_batch};
 use super::read::{Batch, Filled, FrameReader};
 use super::sources::{Input, discover};
-use super::state::{Commit, FileCheckpoint, OutputMark, State, StateError};
+use super::state::{Commit, FileCheckpoint, OutputMark, State};
 use super::summary::Summary;
 use mwsiem::RecordMeta;
 use mwsiem::frame::{Pending, ResumePoint};
@@ -94,18 +95,6 @@ pub trait BatchedOutput {
     fn write_sealed(&mut self) -> io::Result<()>;
     /// After the commit that forgot them is on disk: removes what is no longer needed.
     fn committed(&mut self);
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum FollowError {
-    #[error(transparent)]
-    State(#[from] StateError),
-    #[error("cannot write {role}: {source}")]
-    Output {
-        role: &'static str,
-        #[source]
-        source: io::Error,
-    },
 }
 
 /// What a file still has open, kept between passes so an unchanged file is not read again

@@ -6,7 +6,7 @@
 use super::entropy::looks_random;
 use super::names::classify;
 use super::placeholder::is_placeholder;
-use super::scrub::{Span, contains_ci, find, find_ci, run};
+use super::text::{Span, contains_ci, find, find_ci, run};
 
 /// The password of `curl -u user:password` (and `--user`, `--user=`, quoted or not).
 pub(super) fn curl_users(text: &str, spans: &mut Vec<Span>) {

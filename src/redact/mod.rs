@@ -15,18 +15,20 @@
 
 mod action;
 mod commands;
+mod config;
 pub mod entropy;
 pub mod formats;
 pub mod names;
 pub mod placeholder;
 pub mod scrub;
+mod text;
 
 pub use action::{Action, Applier, MASK, mask};
+pub use config::{FieldRule, RedactionConfig};
 use entropy::looks_random;
 use names::classify;
 use placeholder::is_placeholder;
 
-use crate::config::{FieldRule, RedactionConfig};
 use crate::json::{Map, Value};
 use crate::parse::ldap_filter::parse_filter;
 use crate::parse::url::{percent_decode, query_pairs, split_url};

@@ -7,7 +7,7 @@
 //! transforms/vector/mwsiem.vrl states the same test as regular expressions (the `# placeholder`
 //! block); the credential tests run both on the same decoys.
 
-use super::scrub::AUTH_SCHEMES;
+use super::text::AUTH_SCHEMES;
 
 const NOT_SECRETS: [&str; 6] = ["true", "false", "null", "none", "nil", "undefined"];
 

@@ -23,10 +23,8 @@ use super::entropy::looks_random;
 use super::formats::{MIN_TOKEN_LEN, token_spans};
 use super::names::classify;
 use super::placeholder::is_placeholder;
+use super::text::{AUTH_SCHEMES, Span, contains_ci, find, run};
 use std::borrow::Cow;
-
-/// A credential span, in bytes.
-pub(super) type Span = (usize, usize);
 
 /// Passes [`scrub`] makes at most with `Action::Mask`; one is the rule, two rare, more unseen.
 pub const MAX_MASK_PASSES: usize = 8;
@@ -313,10 +311,6 @@ fn is_token_char(c: u8) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.' | b'~' | b'+' | b'/' | b'=')
 }
 
-pub(super) fn run(b: &[u8], from: usize, ok: impl Fn(u8) -> bool) -> usize {
-    b[from..].iter().position(|&c| !ok(c)).map_or(b.len(), |n| from + n)
-}
-
 /// `eyJ<b64url>.<b64url>.<b64url>?`: a JWT (its header always starts `{"`, base64 `eyJ`).
 fn jwts(b: &[u8], spans: &mut Vec<Span>) {
     let mut i = 0;
@@ -364,19 +358,6 @@ fn aws_secret_keys(b: &[u8], spans: &mut Vec<Span>) {
         }
     }
 }
-
-/// HTTP authorization schemes whose credential follows the word (`Bearer <token>`); the
-/// placeholder rule looks through them too.
-pub(super) const AUTH_SCHEMES: [&str; 8] = [
-    "bearer",
-    "basic",
-    "token",
-    "ssws",
-    "negotiate",
-    "ntlm",
-    "apikey",
-    "sso-key",
-];
 
 /// `Bearer <token>` and the other HTTP authorization schemes; the scheme word is kept.
 fn auth_schemes(text: &str, spans: &mut Vec<Span>) {
@@ -596,30 +577,6 @@ fn userinfo_passwords(text: &str, spans: &mut Vec<Span>) {
         }
         i = auth_end.max(auth_start);
     }
-}
-
-/// A naive search: the strings are short, where building a `memmem` searcher costs more.
-pub(super) fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    if needle.is_empty() || hay.len() < needle.len() {
-        return None;
-    }
-    let first = needle[0];
-    let mut i = 0;
-    while let Some(n) = hay[i..=hay.len() - needle.len()].iter().position(|&c| c == first) {
-        if &hay[i + n..i + n + needle.len()] == needle {
-            return Some(i + n);
-        }
-        i += n + 1;
-    }
-    None
-}
-
-pub(super) fn find_ci(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w.eq_ignore_ascii_case(needle))
-}
-
-pub(super) fn contains_ci(hay: &str, needle: &str) -> bool {
-    find_ci(hay.as_bytes(), needle.as_bytes()).is_some()
 }
 
 #[cfg(test)]
