@@ -289,3 +289,38 @@ fn exports_the_fluent_bit_module() {
         );
     }
 }
+
+/// `--version` names what a deployment has to match: the OCSF version of the events (the core's
+/// own constant), the component's WIT package (as `wit/mwsiem.wit` declares it) and the
+/// forwarder releases the shipped programs are checked against.
+#[test]
+fn version_names_ocsf_wit_and_the_forwarders() {
+    let out = mwsiem(&["--version"]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.starts_with(&format!("mwsiem {}\n", env!("CARGO_PKG_VERSION"))),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("OCSF {} events", mwsiem::ocsf::OCSF_VERSION)),
+        "{text}"
+    );
+    let wit = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/wit/mwsiem.wit")).unwrap();
+    let package = wit
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("package ")?.strip_suffix(';'))
+        .expect("wit/mwsiem.wit declares its package");
+    assert!(text.contains(&format!("WIT {package} ")), "{text}");
+    for names in [
+        "Vector 0.56.x to 0.59.x",
+        "vrl 0.33.1 to 0.36.0",
+        "Fluent Bit 5.1.x",
+        "WAMR 2.4.1",
+    ] {
+        assert!(text.contains(names), "{names}: {text}");
+    }
+    // `-V` stays the one-line version.
+    let short = String::from_utf8(mwsiem(&["-V"]).stdout).unwrap();
+    assert_eq!(short.trim(), format!("mwsiem {}", env!("CARGO_PKG_VERSION")));
+}

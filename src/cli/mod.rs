@@ -18,10 +18,22 @@ use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+/// What `mwsiem --version` names besides the crate version: the schema the events follow, the
+/// interface the component exports, and the forwarder releases the shipped programs are checked
+/// against (tests/cli.rs holds the first two to `ocsf::OCSF_VERSION` and `wit/mwsiem.wit`).
+const LONG_VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    "\nOCSF 1.8.0 events (Security Lake objects: OCSF 1.3.0)",
+    "\nWIT mwsiem:transform@0.1.0 (the component)",
+    "\nVector 0.56.x to 0.59.x (transforms/vector: vrl 0.33.1 to 0.36.0)",
+    "\nFluent Bit 5.1.x (transforms/fluent-bit: the wasm filter module, WAMR 2.4.1)",
+);
+
 #[derive(Parser, Debug)]
 #[command(
     name = "mwsiem",
     version,
+    long_version = LONG_VERSION,
     about = "Moveworks SIEM audit-log exports to OCSF 1.8.0 events"
 )]
 struct Cli {
@@ -103,4 +115,15 @@ pub fn main() -> ExitCode {
 pub enum Failure {
     Usage(anyhow::Error),
     Io(anyhow::Error),
+}
+
+#[cfg(test)]
+mod tests {
+    /// The Security Lake version `--version` names is the one the lake writer stamps (tests/cli.rs
+    /// checks the rest through the binary; this module is the binary's own).
+    #[test]
+    fn long_version_names_the_lake_ocsf_version() {
+        let lake = format!("Security Lake objects: OCSF {}", crate::lake::schema::LAKE_OCSF_VERSION);
+        assert!(super::LONG_VERSION.contains(&lake), "{}", super::LONG_VERSION);
+    }
 }
