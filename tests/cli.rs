@@ -324,3 +324,75 @@ fn version_names_ocsf_wit_and_the_forwarders() {
     let short = String::from_utf8(mwsiem(&["-V"]).stdout).unwrap();
     assert_eq!(short.trim(), format!("mwsiem {}", env!("CARGO_PKG_VERSION")));
 }
+
+/// The subcommands `mwsiem --help` lists.
+fn subcommands() -> Vec<String> {
+    let help = String::from_utf8(mwsiem(&["--help"]).stdout).unwrap();
+    let commands = help.split("Commands:").nth(1).unwrap().split("\n\n").next().unwrap();
+    commands
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|c| *c != "help")
+        .map(str::to_owned)
+        .collect()
+}
+
+/// `mwsiem man DIR` writes a page per subcommand, and each names every option its --help does.
+#[test]
+fn man_pages_cover_every_subcommand_and_option() {
+    let dir = tmp("man");
+    let out = mwsiem(&["man", dir.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let main = std::fs::read_to_string(dir.join("mwsiem.1")).unwrap();
+    assert!(main.contains(".TH mwsiem 1"), "{main}");
+    let subcommands = subcommands();
+    assert!(subcommands.len() >= 8, "{subcommands:?}");
+    for sub in &subcommands {
+        assert!(
+            main.contains(&format!("mwsiem\\-{}(1)", sub.replace('-', "\\-"))),
+            "mwsiem.1 lists {sub}"
+        );
+        let page = std::fs::read_to_string(dir.join(format!("mwsiem-{sub}.1")))
+            .unwrap_or_else(|e| panic!("mwsiem-{sub}.1: {e}"));
+        assert!(
+            page.starts_with(".ie") && page.contains(&format!(".TH mwsiem-{sub} 1")),
+            "{page}"
+        );
+        let help = String::from_utf8(mwsiem(&[sub, "--help"]).stdout).unwrap();
+        let longs: Vec<&str> = help
+            .split_whitespace()
+            .filter_map(|w| w.trim_end_matches(',').strip_prefix("--"))
+            .filter(|w| !w.is_empty() && w.chars().all(|c| c.is_ascii_lowercase() || c == '-'))
+            .collect();
+        for long in longs {
+            assert!(
+                page.contains(&format!("\\-\\-{}", long.replace('-', "\\-"))),
+                "mwsiem-{sub}.1 lacks --{long}"
+            );
+        }
+    }
+}
+
+/// `mwsiem completions SHELL` prints a script that knows every subcommand; bash's parses.
+#[test]
+fn completions_know_every_subcommand() {
+    let subcommands = subcommands();
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let out = mwsiem(&["completions", shell]);
+        assert!(out.status.success(), "{shell}");
+        let script = String::from_utf8(out.stdout).unwrap();
+        for sub in &subcommands {
+            assert!(script.contains(sub.as_str()), "{shell} completion lacks {sub}");
+        }
+        if shell == "bash" {
+            let mut bash = std::process::Command::new("bash")
+                .arg("-n")
+                .stdin(Stdio::piped())
+                .spawn()
+                .unwrap();
+            bash.stdin.take().unwrap().write_all(script.as_bytes()).unwrap();
+            assert!(bash.wait().unwrap().success(), "bash -n rejects the bash completion");
+        }
+    }
+    assert_eq!(mwsiem(&["completions", "tcsh"]).status.code(), Some(2));
+}

@@ -7,6 +7,7 @@
 //! Exit status: 0 when the run completed (rejected records included), 1 on an I/O failure,
 //! 2 on bad usage, configuration or state.
 
+mod docs;
 mod engine;
 mod follow;
 mod lake;
@@ -67,6 +68,22 @@ enum Command {
         #[arg(value_name = "FILE.wasm")]
         output: PathBuf,
     },
+    /// Write the man pages into a directory: mwsiem.1 and one per subcommand (mwsiem-replay.1,
+    /// ...), from the same definitions as --help. Install with `install -m 644 DIR/*.1
+    /// /usr/local/share/man/man1/`.
+    Man {
+        /// The directory to write the pages into (created if missing).
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
+    },
+    /// Print the completion script for a shell: `mwsiem completions bash >
+    /// /etc/bash_completion.d/mwsiem` (zsh: a `_mwsiem` file on `$fpath`; fish:
+    /// `~/.config/fish/completions/mwsiem.fish`).
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -98,6 +115,8 @@ pub fn main() -> ExitCode {
         Command::ExportFluentbitModule { output } => std::fs::write(&output, mwsiem::host::embedded_fluentbit_module())
             .with_context(|| format!("cannot write {}", output.display()))
             .map_err(Failure::Io),
+        Command::Man { dir } => docs::man_pages(&dir),
+        Command::Completions { shell } => docs::completions(shell),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
