@@ -9,8 +9,8 @@
 # them. Native and component: `mwsiem replay` over the file into /dev/null, whole-process CPU
 # (reading, framing and writing included, so the native figure is an upper bound). Fluent Bit:
 # the filter's CPU, interpreted and compiled ahead of time with wamrc, from
-# transforms/fluent-bit/release-check.sh (ONLY_PERF=1). Vector: the remap stages' CPU, from
-# transforms/vector/release-check.sh (ONLY_PERF=1). PERF_RECORDS sets the records (100,000).
+# transforms/checks/fluent-bit-release.sh (ONLY_PERF=1). Vector: the remap stages' CPU, from
+# transforms/checks/vector-release.sh (ONLY_PERF=1). PERF_RECORDS sets the records (100,000).
 set -euo pipefail
 FLB=${1:?usage: forwarder_ratios.sh FLUENT_BIT WAMRC VECTOR [WORKDIR]}
 WAMRC=${2:?usage: forwarder_ratios.sh FLUENT_BIT WAMRC VECTOR [WORKDIR]}
@@ -18,8 +18,8 @@ VECTOR=${3:?usage: forwarder_ratios.sh FLUENT_BIT WAMRC VECTOR [WORKDIR]}
 WORK=${4:-$(mktemp -d /tmp/mwsiem-ratios.XXXXXX)}
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
-# shellcheck source=../../transforms/release-check-common.sh
-. "$REPO/transforms/release-check-common.sh"
+# shellcheck source=../../transforms/checks/lib/release-inputs.sh
+. "$REPO/transforms/checks/lib/release-inputs.sh"
 export PERF_RECORDS=${PERF_RECORDS:-100000}
 build_mwsiem "$REPO"
 export MWSIEM
@@ -30,8 +30,8 @@ for engine in native component; do
   "$MWSIEM" replay --engine "$engine" "$WORK/input.ndjson" -o /dev/null 2>/dev/null # warm the cache
   /usr/bin/time -f "%U %S" -o "$WORK/$engine.time" "$MWSIEM" replay --engine "$engine" "$WORK/input.ndjson" -o /dev/null 2>/dev/null
 done
-ONLY_PERF=1 "$REPO/transforms/fluent-bit/release-check.sh" "$FLB" "$WAMRC" "$WORK/fluent-bit" | tee "$WORK/fluent-bit.txt"
-ONLY_PERF=1 "$REPO/transforms/vector/release-check.sh" "$VECTOR" "$WORK/vector" | tee "$WORK/vector.txt"
+ONLY_PERF=1 "$REPO/transforms/checks/fluent-bit-release.sh" "$FLB" "$WAMRC" "$WORK/fluent-bit" | tee "$WORK/fluent-bit.txt"
+ONLY_PERF=1 "$REPO/transforms/checks/vector-release.sh" "$VECTOR" "$WORK/vector" | tee "$WORK/vector.txt"
 
 python3 - "$WORK" "$PERF_RECORDS" "$("$VECTOR" --version | head -1)" "$("$FLB" --version | head -1)" <<'PY'
 import re, sys

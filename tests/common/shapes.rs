@@ -1,7 +1,7 @@
 //! The export shapes a forwarder meets, made from the fixture records: NDJSON; NDJSON with a BOM,
 //! CRLF and blank lines; pretty-printed objects; pretty-printed and one-line JSON arrays; and the
 //! hostile file. Written once to `testdata/shapes/` (golden-checked by tests/shapes.rs), so the
-//! real-forwarder release checks (`transforms/*/release-check.sh`) read the same bytes the
+//! real-forwarder release checks (`transforms/checks/*-release.sh`) read the same bytes the
 //! emulation tests do.
 #![allow(dead_code)]
 

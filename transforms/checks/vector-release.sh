@@ -3,7 +3,7 @@
 # in their paths, over every export shape. Not a CI step (no Vector in any registry here): run it
 # before a release against each supported Vector (0.56.x, 0.57.x, 0.58.x, 0.59.x).
 #
-#   transforms/vector/release-check.sh /path/to/vector [WORKDIR]
+#   transforms/checks/vector-release.sh /path/to/vector [WORKDIR]
 #
 # Needs: a release `mwsiem` (built here with cargo, or MWSIEM=/path/to/mwsiem), python3. Prints `vector validate`'s result
 # and warnings; per input file, the records the core frames, the events and dead letters Vector
@@ -11,12 +11,14 @@
 # `mwsiem replay --engine native`, the dead-letter file's mode and any warning Vector logged;
 # then the remap stages' CPU per record (ONLY_PERF=1 or SKIP_PERF=1 runs one part).
 set -euo pipefail
-VECTOR=${1:?usage: release-check.sh /path/to/vector [WORKDIR]}
+VECTOR=${1:?usage: vector-release.sh /path/to/vector [WORKDIR]}
 WORK=${2:-$(mktemp -d /tmp/mwsiem-vector-check.XXXXXX)}
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
-# shellcheck source=../release-check-common.sh
-. "$HERE/../release-check-common.sh"
+# The shipped files under check.
+SHIPPED="$REPO/transforms/vector"
+# shellcheck source=lib/release-inputs.sh
+. "$HERE/lib/release-inputs.sh"
 PERF_RECORDS=${PERF_RECORDS:-100000}
 build_mwsiem "$REPO"
 mkdir -p "$WORK"
@@ -28,10 +30,10 @@ configure() {
   local root=$1
   mkdir -p "$root/etc" "$root/mirror" "$root/out" "$root/data"
   install -d -m 0700 "$root/dl"
-  cp "$HERE/frame.vrl" "$HERE/mwsiem.vrl" "$root/etc/"
+  cp "$SHIPPED/frame.vrl" "$SHIPPED/mwsiem.vrl" "$root/etc/"
   sed -e "s#/var/lib/moveworks-sftp#$root/mirror#g" -e "s#/etc/vector/#$root/etc/#g" \
       -e "s#/var/log/mwsiem#$root/out#g" -e "s#/var/lib/mwsiem#$root/dl#g" \
-      -e "s#/var/lib/vector#$root/data#g" "$HERE/vector.yaml" > "$root/etc/vector.yaml"
+      -e "s#/var/lib/vector#$root/data#g" "$SHIPPED/vector.yaml" > "$root/etc/vector.yaml"
 }
 
 # Runs Vector on $1's config until both sinks have stopped growing for 4 s, then stops it.
@@ -98,7 +100,7 @@ fi
 # 3. CPU per record of the two remap stages: the same NDJSON on stdin (Vector stops at its end)
 #    with and without them; the difference divided by the records.
 perf="$WORK/perf"; rm -rf "$perf"; mkdir -p "$perf/etc" "$perf/data"
-cp "$HERE/frame.vrl" "$HERE/mwsiem.vrl" "$perf/etc/"
+cp "$SHIPPED/frame.vrl" "$SHIPPED/mwsiem.vrl" "$perf/etc/"
 make_perf_input "$REPO" "$perf/input.ndjson" "$PERF_RECORDS"
 for variant in with without; do
   if [ $variant = with ]; then

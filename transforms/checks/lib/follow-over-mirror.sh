@@ -1,11 +1,11 @@
-# The part of transforms/vector/follow-check.sh and transforms/fluent-bit/follow-check.sh they
+# The part of transforms/checks/vector-follow.sh and transforms/checks/fluent-bit-follow.sh they
 # share: a copy of the fixture tree as the mirror, the forwarder started on the shipped config
 # (only paths rewritten, by the caller's gen_config), vendor-like refreshes, restarts, and a
 # comparison of the sink with `mwsiem replay` of the final tree (canonical JSON, as multisets).
 # The caller sets KIND, FWD, CFG_SRC, gen_config and pre_run, then sources this file. The
-# functions are follow-check-lib.sh's (shared with transforms/follow-sftp-check.sh).
-# shellcheck source=follow-check-lib.sh
-. "$(dirname "${BASH_SOURCE[0]}")/follow-check-lib.sh"
+# functions are follow-harness.sh's (shared with transforms/checks/follow-over-sftp.sh).
+# shellcheck source=follow-harness.sh
+. "$(dirname "${BASH_SOURCE[0]}")/follow-harness.sh"
 
 WORK=${WORK:-${TMPDIR:-/tmp}/mwsiem-follow-check-$KIND}  # wiped and recreated on every run
 rm -rf "$WORK"

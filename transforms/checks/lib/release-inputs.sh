@@ -1,4 +1,4 @@
-# Shared by transforms/vector/release-check.sh and transforms/fluent-bit/release-check.sh (sourced,
+# Shared by transforms/checks/vector-release.sh and transforms/checks/fluent-bit-release.sh (sourced,
 # not run): the inputs both checks feed a real forwarder, and how a run is waited for.
 
 # Builds the release `mwsiem` of the repository $1 and sets MWSIEM to it; with MWSIEM already

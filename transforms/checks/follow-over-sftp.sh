@@ -9,8 +9,8 @@
 # the forwarder loses nothing. Each phase compares the sink with `mwsiem replay` of the server's
 # tree (canonical JSON, as multisets). Last, a run against a known_hosts with the wrong host key.
 #
-#   usage: KIND=vector|fluent-bit follow-sftp-check.sh FWD
-#          follow-sftp-check.sh vector|fluent-bit FWD
+#   usage: KIND=vector|fluent-bit follow-over-sftp.sh FWD
+#          follow-over-sftp.sh vector|fluent-bit FWD
 #   FWD    the forwarder binary (Vector or Fluent Bit); the argument, else $FWD
 #   env:   MWSIEM  mwsiem binary     [$REPO/target/release/mwsiem]
 #          REPO    the mwsiem repo   [this script's directory/..] (shipped configs, testdata/sftp)
@@ -32,7 +32,7 @@
 # stderr goes where the forwarder sends it, as in production.
 # Prints a table; exits 1 if an event is missing, extra or repeated, 2 on a setup error. Only
 # processes this script started are signalled. The waits, phases, forwarder config and the
-# helper's tree edits and comparisons are transforms/follow-check-lib.sh's.
+# helper's tree edits and comparisons are transforms/checks/lib/follow-harness.sh's.
 set -u
 set -o pipefail
 
@@ -41,7 +41,7 @@ KIND=${KIND:-}
 FWD=${1:-${FWD:-}}
 usage() { echo "usage: KIND=vector|fluent-bit $0 FWD   (or: $0 vector|fluent-bit FWD)" >&2; exit 2; }
 [ -n "$FWD" ] || usage
-REPO=${REPO:-$(cd "$(dirname "$0")/.." && pwd)}
+REPO=${REPO:-$(cd "$(dirname "$0")/../.." && pwd)}
 case "$KIND" in
   vector)     CFG_SRC=${CFG_SRC:-$REPO/transforms/vector/follow.yaml} ;;
   fluent-bit) CFG_SRC=${CFG_SRC:-$REPO/transforms/fluent-bit/follow.yaml} ;;
@@ -54,8 +54,8 @@ OUTAGE=${OUTAGE:-5}
 WRONGKEY_SECS=${WRONGKEY_SECS:-25}
 SSHD_BIN=${SSHD_BIN:-/usr/sbin/sshd}
 # MWSIEM FIXTURE MWCONF_SRC STABLE INTERVAL and the checks of FWD, MWSIEM, FIXTURE, the configs
-# shellcheck source=follow-check-lib.sh
-. "$(dirname "${BASH_SOURCE[0]}")/follow-check-lib.sh"
+# shellcheck source=lib/follow-harness.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/follow-harness.sh"
 [ -x "$SSHD_BIN" ] || { echo "not executable: $SSHD_BIN" >&2; exit 2; }
 command -v ssh-keygen > /dev/null || { echo "ssh-keygen not found" >&2; exit 2; }
 
@@ -69,7 +69,7 @@ mkdir -p "$WORK/bin" || exit 2
 touch "$WORK/.follow-sftp-check" || exit 2
 
 # ------------------------------------------------------------------ helper
-# the shared helper's commands (follow-check-lib.sh), and these
+# the shared helper's commands (lib/follow-harness.sh), and these
 helper_extra() {
   cat <<'PY'
 import re, shlex, signal, socket

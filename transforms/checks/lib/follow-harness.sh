@@ -1,6 +1,6 @@
-# Shared by the real-forwarder checks of the shipped follow configs: transforms/follow-check-common.sh
-# (a local mirror; run by transforms/vector/follow-check.sh and transforms/fluent-bit/follow-check.sh)
-# and transforms/follow-sftp-check.sh (mwsiem's `--sftp` from a local OpenSSH server). Defines the
+# Shared by the real-forwarder checks of the shipped follow configs: transforms/checks/lib/follow-over-mirror.sh
+# (a local mirror; run by transforms/checks/vector-follow.sh and transforms/checks/fluent-bit-follow.sh)
+# and transforms/checks/follow-over-sftp.sh (mwsiem's `--sftp` from a local OpenSSH server). Defines the
 # config rewriting, the Python helper (vendor-like refreshes of a tree, comparison of the sink with
 # `mwsiem replay`, dead letters), waits, forwarder starts and stops, and the per-phase rows.
 # The caller sets KIND (vector, fluentbit or fluent-bit), FWD, CFG_SRC and optionally FIRST_TIMEOUT,

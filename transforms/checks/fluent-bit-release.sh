@@ -3,7 +3,7 @@
 # in their paths, over every export shape and the hostile file. Not a CI step (no Fluent Bit in
 # any registry here): run it before a release.
 #
-#   transforms/fluent-bit/release-check.sh /path/to/fluent-bit [/path/to/wamrc] [WORKDIR]
+#   transforms/checks/fluent-bit-release.sh /path/to/fluent-bit [/path/to/wamrc] [WORKDIR]
 #
 # Needs: a release `mwsiem` (built here with cargo, or MWSIEM=/path/to/mwsiem), python3. Prints, per input file, the records
 # the core frames, the events and error records Fluent Bit wrote, how many are lost, how many
@@ -11,13 +11,15 @@
 # native`, and whether Fluent Bit stayed up and what it warned; then the filter's CPU per record,
 # interpreted and (with wamrc) compiled ahead of time (SKIP_PERF=1 or ONLY_PERF=1 runs one part).
 set -euo pipefail
-FLB=${1:?usage: release-check.sh /path/to/fluent-bit [/path/to/wamrc] [WORKDIR]}
+FLB=${1:?usage: fluent-bit-release.sh /path/to/fluent-bit [/path/to/wamrc] [WORKDIR]}
 WAMRC=${2:-}
 WORK=${3:-$(mktemp -d /tmp/mwsiem-fluentbit-check.XXXXXX)}
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
-# shellcheck source=../release-check-common.sh
-. "$HERE/../release-check-common.sh"
+# The shipped files under check.
+SHIPPED="$REPO/transforms/fluent-bit"
+# shellcheck source=lib/release-inputs.sh
+. "$HERE/lib/release-inputs.sh"
 PERF_RECORDS=${PERF_RECORDS:-100000}
 build_mwsiem "$REPO"
 mkdir -p "$WORK"
@@ -38,10 +40,10 @@ configure() {
   local root=$1 module=$2
   mkdir -p "$root/etc" "$root/mirror" "$root/out" "$root/db"
   cp "$module" "$root/etc/"
-  cp "$HERE/mwsiem.toml" "$root/etc/"
+  cp "$SHIPPED/mwsiem.toml" "$root/etc/"
   sed -e "s#/var/lib/moveworks-sftp#$root/mirror#g" -e "s#/etc/fluent-bit/mwsiem/mwsiem_fluentbit.wasm#$root/etc/$(basename "$module")#g" \
       -e "s#/etc/fluent-bit/mwsiem#$root/etc#g" -e "s#/var/log/mwsiem#$root/out#g" \
-      -e "s#/var/lib/fluent-bit#$root/db#g" "$HERE/fluent-bit.yaml" > "$root/etc/fluent-bit.yaml"
+      -e "s#/var/lib/fluent-bit#$root/db#g" "$SHIPPED/fluent-bit.yaml" > "$root/etc/fluent-bit.yaml"
 }
 
 # Runs Fluent Bit until its outputs have stopped growing for 4 s; $2 a writer run meanwhile.
