@@ -13,7 +13,8 @@
 #   systemd/, container/            the units and the Dockerfile
 #   man/man1/, completions/         from `mwsiem man` and `mwsiem completions`
 #   mwsiem.example.toml, README.md, VERSION (`mwsiem --version`), SHA256SUMS (of everything)
-# and OUT_DIR/mwsiem-VERSION-TARGET.tar.gz with its .sha256.
+# and OUT_DIR/mwsiem-VERSION-TARGET.tar.gz with its .sha256. The musl target needs
+# `rustup target add x86_64-unknown-linux-musl` and Debian's musl-tools (C dependencies).
 set -euo pipefail
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
 OUT=${1:-$REPO/target/dist}
