@@ -214,7 +214,7 @@ impl Pipeline {
 /// How many events [`Pipeline::process_into`] appended as `events` (compact JSON never holds a
 /// raw newline: one separates two events).
 pub fn event_count(events: &[u8]) -> usize {
-    1 + memchr::memchr_iter(b'\n', events).count()
+    1 + crate::frame::count_newlines(events) as usize
 }
 
 fn add_source_metadata(event: &mut Map<'_>, meta: &RecordMeta<'_>) {

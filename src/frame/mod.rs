@@ -21,8 +21,9 @@ mod stream;
 
 use scan::{Scanner, Step};
 
-/// The newlines in `bytes`: line numbers are kept by counting, over every record's bytes.
-fn count_newlines(bytes: &[u8]) -> u64 {
+/// The newlines in `bytes`: the framers keep line numbers by counting them over every record's
+/// bytes, and [`crate::event_count`] counts a record's events by them.
+pub(crate) fn count_newlines(bytes: &[u8]) -> u64 {
     memchr::memchr_iter(b'\n', bytes).count() as u64
 }
 pub use stream::{Frame, Pending, ResumePoint, ScanState, StreamFramer};
